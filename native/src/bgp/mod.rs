@@ -1,0 +1,1 @@
+//! BGP-4: codec, FSM, sessions, UPDATE encoder.

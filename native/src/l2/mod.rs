@@ -1,0 +1,1 @@
+//! Layer 2 announcer: gratuitous ARP / unsolicited NA and ARP/NS responder.
