@@ -19,7 +19,8 @@ export function parsePool(obj: RawObject, issues: Issues, warnings: Issues): Poo
   checkKnownKeys(spec, ['addresses', 'autoAssign', 'avoidBuggyIPs', 'serviceAllocation'], 'spec', issues);
   const addresses: AddressBlock[] = [];
   const texts = readStringList(spec, 'addresses', 'spec', issues);
-  if (texts === undefined || texts.length === 0) {
+  const rawAddresses = spec.addresses;
+  if (texts === undefined || (Array.isArray(rawAddresses) && rawAddresses.length === 0)) {
     if (!issues.some((i) => i.field === 'spec.addresses'))
       issues.push({ field: 'spec.addresses', reason: 'pool has no prefixes defined' });
   }
