@@ -255,3 +255,17 @@ test('the model is deeply immutable', () => {
     (c.pools as unknown as unknown[]).push(1);
   }, TypeError);
 });
+
+test('v1beta2 peerPort 0 means 179; localASN is carried', () => {
+  const c = okConfig([
+    peer('p', { peerPort: 0, localASN: 65010 }),
+    peer('q', { peerAddress: '10.0.0.2', peerPort: 1179 }),
+  ]);
+  assert.deepEqual(
+    c.peers.map((p) => [p.peerPort, p.localASN]),
+    [
+      [179, 65010],
+      [1179, null],
+    ],
+  );
+});

@@ -750,10 +750,10 @@ const cases: Case[] = [
   },
   {
     name: 'peer: port out of range',
-    objects: [peer('p', { peerPort: 0 }), peer('q', { peerAddress: '10.0.0.2', peerPort: 16385 })],
+    objects: [peer('p', { peerPort: -1 }), peer('q', { peerAddress: '10.0.0.2', peerPort: 16385 })],
     errors: [
-      e(`${PR}/p`, 'spec.peerPort', 'must be between 1 and 16384, got 0'),
-      e(`${PR}/q`, 'spec.peerPort', 'must be between 1 and 16384, got 16385'),
+      e(`${PR}/p`, 'spec.peerPort', 'must be between 0 and 16384, got -1'),
+      e(`${PR}/q`, 'spec.peerPort', 'must be between 0 and 16384, got 16385'),
     ],
   },
   {

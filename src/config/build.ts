@@ -518,6 +518,7 @@ export function buildConfig(objects: readonly RawObject[], opts: BuildOptions = 
       vrf: d.vrf,
       disableMP: d.disableMP,
       dualStackAddressFamily: d.dualStackAddressFamily,
+      localASN: d.localASN,
       ...(e.obj.source ? { source: e.obj.source } : {}),
     };
   });
