@@ -292,6 +292,11 @@ const cases: Case[] = [
     errors: [e(`${P}/a`, 'specs', 'unknown field "specs"')],
   },
   {
+    name: 'misspelt metallb.io kind',
+    objects: [obj('IPAdressPool', 'a', { addresses: ['10.0.0.0/24'] })],
+    errors: [e(`IPAdressPool/${NS}/a`, 'kind', 'unknown metallb.io kind "IPAdressPool"')],
+  },
+  {
     name: 'non-MetalLB kinds are ignored with a warning',
     objects: [
       pool('a', ['10.0.0.0/24']),

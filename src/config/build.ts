@@ -3,7 +3,8 @@
 // collected; a Config is returned only when there are none.
 import { parseCommunity } from './community.js';
 import { isRecord, objectNameError, type Issues } from './fields.js';
-import { formatCIDR, formatRange, rangesOverlap } from './ip.js';
+import { formatCIDR, formatRange } from './ip.js';
+import { findOverlaps } from './overlap.js';
 import { parseBFDProfile, type BFDDraft } from './kinds/bfdprofile.js';
 import { parseBGPAdvertisement, type BGPAdvDraft } from './kinds/bgpadvertisement.js';
 import { parseCommunityObject } from './kinds/community.js';
@@ -100,6 +101,16 @@ export function buildConfig(objects: readonly RawObject[], opts: BuildOptions = 
           ref,
           'kind',
           'AddressPool was removed from MetalLB; use IPAddressPool with L2Advertisement/BGPAdvertisement',
+        );
+        return;
+      }
+      if (obj.apiVersion.startsWith('metallb.io/')) {
+        // A misspelt kind would otherwise silently drop part of the configuration.
+        fail(
+          obj,
+          ref,
+          'kind',
+          `unknown metallb.io kind "${obj.kind}" (known: ${Object.keys(METALLB_KINDS).join(', ')})`,
         );
         return;
       }
@@ -228,22 +239,17 @@ export function buildConfig(objects: readonly RawObject[], opts: BuildOptions = 
   // ---- pools: overlaps across pools ----
   const poolNames = new Set(pools.map((p) => p.obj.metadata.name));
   const poolsSorted = [...pools].sort((a, b) => byName(a.obj.metadata, b.obj.metadata));
-  for (let i = 0; i < poolsSorted.length; i++) {
-    const a = poolsSorted[i] as Entry<PoolDraft>;
-    for (let j = 0; j < i; j++) {
-      const b = poolsSorted[j] as Entry<PoolDraft>;
-      a.draft.addresses.forEach((blockA, ia) => {
-        for (const blockB of b.draft.addresses) {
-          if (rangesOverlap(blockA.range, blockB.range))
-            fail(
-              a.obj,
-              a.ref,
-              `spec.addresses[${ia}]`,
-              `CIDR "${blockA.text}" overlaps with "${blockB.text}" in IPAddressPool "${b.obj.metadata.name}"`,
-            );
-        }
-      });
-    }
+  const blocks = pools.flatMap((p) =>
+    p.draft.addresses.map((block, i) => ({ range: block.range, tag: { p, block, i } })),
+  );
+  for (const [item, prev] of findOverlaps(blocks, (t) => t.p.obj.metadata.name)) {
+    const { p, block, i } = item.tag;
+    fail(
+      p.obj,
+      p.ref,
+      `spec.addresses[${i}]`,
+      `CIDR "${block.text}" overlaps with "${prev.tag.block.text}" in IPAddressPool "${prev.tag.p.obj.metadata.name}"`,
+    );
   }
 
   // ---- BFD profiles, peers ----
