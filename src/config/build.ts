@@ -422,6 +422,7 @@ export function buildConfig(objects: readonly RawObject[], opts: BuildOptions = 
     }
   });
   const reported = new Set<string>();
+  const nodeOverlapMemo = new Map<string, boolean>();
   for (const [poolName, list] of bgpByPool) {
     const pool = poolDrafts.get(poolName);
     if (!pool) continue;
@@ -444,10 +445,15 @@ export function buildConfig(objects: readonly RawObject[], opts: BuildOptions = 
           !a.adv.peers.some((p) => b.adv.peers.includes(p))
         )
           continue;
-        if (!nodeSetsMayOverlap(a.adv.nodeSelectors, b.adv.nodeSelectors, sawNodes, nodes)) continue;
-        const key = `${a.adv.name}\u0000${b.adv.name}`;
-        if (reported.has(key)) continue;
-        reported.add(key);
+        const pairKey = `${a.adv.name}\u0000${b.adv.name}`;
+        let nodesOverlap = nodeOverlapMemo.get(pairKey);
+        if (nodesOverlap === undefined) {
+          nodesOverlap = nodeSetsMayOverlap(a.adv.nodeSelectors, b.adv.nodeSelectors, sawNodes, nodes);
+          nodeOverlapMemo.set(pairKey, nodesOverlap);
+        }
+        if (!nodesOverlap) continue;
+        if (reported.has(pairKey)) continue;
+        reported.add(pairKey);
         fail(
           a.entry.obj,
           a.entry.ref,
@@ -478,6 +484,8 @@ export function buildConfig(objects: readonly RawObject[], opts: BuildOptions = 
   if (errors.length > 0) return { ok: false, errors: dedupe(errors), warnings };
 
   // ---- assemble the immutable model ----
+  const l2ByPool = new Map<string, string[]>();
+  for (const a of l2Model) for (const p of a.pools) l2ByPool.set(p, [...(l2ByPool.get(p) ?? []), a.name]);
   const poolModel: Pool[] = poolsSorted.map((e) => {
     const name = e.obj.metadata.name;
     const addresses = e.draft.addresses;
@@ -492,8 +500,8 @@ export function buildConfig(objects: readonly RawObject[], opts: BuildOptions = 
       autoAssign: e.draft.autoAssign,
       avoidBuggyIPs: e.draft.avoidBuggyIPs,
       serviceAllocation: e.draft.serviceAllocation,
-      l2Advertisements: sorted(l2Model.filter((a) => a.pools.includes(name)).map((a) => a.name)),
-      bgpAdvertisements: sorted(bgpModel.filter((a) => a.pools.includes(name)).map((a) => a.name)),
+      l2Advertisements: sorted(l2ByPool.get(name) ?? []),
+      bgpAdvertisements: sorted(bgpByPool.get(name)?.map((x) => x.adv.name) ?? []),
       ...(e.obj.source ? { source: e.obj.source } : {}),
     };
   });
