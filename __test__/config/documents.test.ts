@@ -123,3 +123,28 @@ test('oversized input is refused before parsing', () => {
   assert.equal(r.objects.length, 0);
   assert.match(r.errors[0]!.reason, /input is too large \(8388609 characters, limit 8388608\)/);
 });
+
+test('garbage with many bad documents stops after a bounded number of errors', () => {
+  const r = parseDocuments('a: 1\n---\n'.repeat(5000), 'many.yaml');
+  assert.equal(r.objects.length, 0);
+  assert.ok(r.errors.length <= 1001 + 3, `errors: ${r.errors.length}`);
+  assert.match(r.errors.at(-1)!.reason, /too many errors; stopped reading at this document/);
+});
+
+test('deep nesting is refused before the recursive parser sees it', () => {
+  const flow = parseDocuments('a: ' + '['.repeat(100_000) + ']'.repeat(100_000), 'deep.yaml');
+  assert.match(flow.errors[0]!.reason, /flow collections nested deeper than 64 levels/);
+  const block = parseDocuments(
+    Array.from({ length: 600 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'),
+    'deep.yaml',
+  );
+  assert.match(block.errors[0]!.reason, /indentation deeper than 512 columns/);
+  const ok = parseDocuments('a: ' + '['.repeat(10) + ']'.repeat(10), 'ok.yaml');
+  assert.ok(!ok.errors.some((e) => /nested|indentation/.test(e.reason)));
+});
+
+test('document limit', () => {
+  const r = parseDocuments('{}\n---\n'.repeat(30), 'docs.yaml', { maxDocuments: 20 });
+  assert.equal(r.objects.length, 0);
+  assert.match(r.errors.at(-1)!.reason, /too many documents \(limit 20\)/);
+});
