@@ -259,3 +259,21 @@ test('the built bin runs (dist/cli/main.js, produced by npm run build)', (t) => 
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^valid: 1 file/);
 });
+
+test('--namespace selects the namespace MetalLB objects must live in', () => {
+  const t = tmp();
+  try {
+    const f = t.file(
+      'ns.yaml',
+      'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: a, namespace: lb}\nspec: {addresses: [10.0.0.0/24]}\n',
+    );
+    const wrong = ferrolb(['config', 'validate', f]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /IPAddressPool\/lb\/a: metadata\.namespace: must be "metallb-system"/);
+    const right = ferrolb(['config', 'validate', '--namespace', 'lb', f]);
+    assert.equal(right.code, 0, right.stderr);
+    assert.equal(ferrolb(['config', 'validate', '-n=lb', f]).code, 0);
+  } finally {
+    t.done();
+  }
+});
