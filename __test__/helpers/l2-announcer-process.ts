@@ -43,7 +43,14 @@ export class AnnouncerProcess {
     const ready = new Promise<void>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
       lines.on('line', (line) => {
-        let msg: { ready?: boolean; id?: number; result?: unknown; error?: string; startUs?: number; event?: L2Event };
+        let msg: {
+          ready?: boolean;
+          id?: number;
+          result?: unknown;
+          error?: string;
+          startUs?: number;
+          event?: L2Event;
+        };
         try {
           msg = JSON.parse(line);
         } catch {
@@ -121,7 +128,8 @@ export class AnnouncerProcess {
       const found = this.events.find(pred);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; saw ${JSON.stringify(this.events)}`);
+      if (left <= 0)
+        throw new Error(`no matching event within ${timeoutMs} ms; saw ${JSON.stringify(this.events)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.eventWaiters.push(() => {

@@ -11,14 +11,18 @@ const injector = fileURLToPath(new URL('./inject-frames.py', import.meta.url));
 
 /** `arping -c 1` from `ns`: the MAC that answered for `ip`, or null when nobody did. */
 export async function arping(lab: NetnsLab, ns: string, iface: string, ip: string): Promise<string | null> {
-  const res = await lab.exec(ns, 'arping', ['-c', '1', '-w', '1', '-r', '-i', iface, ip], { allowFail: true });
+  const res = await lab.exec(ns, 'arping', ['-c', '1', '-w', '1', '-r', '-i', iface, ip], {
+    allowFail: true,
+  });
   const mac = res.stdout.trim().split('\n')[0]?.trim().toLowerCase() ?? '';
   return res.code === 0 && /^[0-9a-f:]{17}$/.test(mac) ? mac : null;
 }
 
 /** `ndisc6` from `ns`: the link-layer address in the NA for `ip`, or null when none came. */
 export async function ndisc6(lab: NetnsLab, ns: string, iface: string, ip: string): Promise<string | null> {
-  const res = await lab.exec(ns, 'ndisc6', ['-q', '-1', '-r', '1', '-w', '1000', ip, iface], { allowFail: true });
+  const res = await lab.exec(ns, 'ndisc6', ['-q', '-1', '-r', '1', '-w', '1000', ip, iface], {
+    allowFail: true,
+  });
   const mac = res.stdout.trim().split('\n')[0]?.trim().toLowerCase() ?? '';
   return res.code === 0 && /^[0-9a-f:]{17}$/.test(mac) ? mac : null;
 }
@@ -30,7 +34,12 @@ export interface NeighEntry {
 }
 
 /** The kernel's neighbour entry for `ip` on `iface` in `ns`, if any. */
-export async function neigh(lab: NetnsLab, ns: string, iface: string, ip: string): Promise<NeighEntry | undefined> {
+export async function neigh(
+  lab: NetnsLab,
+  ns: string,
+  iface: string,
+  ip: string,
+): Promise<NeighEntry | undefined> {
   const family = ip.includes(':') ? '-6' : '-4';
   const { stdout } = await lab.exec(ns, 'ip', ['-j', family, 'neigh', 'show', 'to', ip, 'dev', iface]);
   const list = JSON.parse(stdout || '[]') as NeighEntry[];
@@ -39,8 +48,7 @@ export async function neigh(lab: NetnsLab, ns: string, iface: string, ip: string
 
 /** Makes the kernel in `ns` resolve `ip` by sending it one UDP datagram (via bash /dev/udp). */
 export async function kernelResolve(lab: NetnsLab, ns: string, ip: string): Promise<void> {
-  const target = ip.includes(':') ? `[${ip}]` : ip;
-  await lab.exec(ns, 'bash', ['-c', `echo x > /dev/udp/${target.replace(/[[\]]/g, '')}/9`], { allowFail: true });
+  await lab.exec(ns, 'bash', ['-c', `echo x > /dev/udp/${ip}/9`], { allowFail: true });
 }
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then returns the last). */
@@ -68,7 +76,15 @@ export class Capture {
   /** Starts capturing on `iface` in `ns` with the BPF `filter`; resolves once it listens. */
   static async start(lab: NetnsLab, ns: string, iface: string, filter: string): Promise<Capture> {
     const dir = mkdtempSync(join(tmpdir(), 'ferrolb-cap-'));
-    const child = lab.spawn(ns, 'tcpdump', ['-i', iface, '-U', '--immediate-mode', '-w', join(dir, 'c.pcap'), filter]);
+    const child = lab.spawn(ns, 'tcpdump', [
+      '-i',
+      iface,
+      '-U',
+      '--immediate-mode',
+      '-w',
+      join(dir, 'c.pcap'),
+      filter,
+    ]);
     let stderr = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${stderr}`)), 10_000);

@@ -39,9 +39,12 @@ export function run(cmd: string, args: string[], opts: ExecOptions = {}): Promis
       clearTimeout(timer);
       const res = { stdout, stderr, code: code ?? (signal ? 128 : 1) };
       if (res.code !== 0 && !opts.allowFail) {
-        reject(new Error(`${cmd} ${args.join(' ')} exited ${code ?? signal}: ${stderr.trim() || stdout.trim()}`));
+        reject(
+          new Error(`${cmd} ${args.join(' ')} exited ${code ?? signal}: ${stderr.trim() || stdout.trim()}`),
+        );
       } else resolve(res);
     });
+    child.stdin.on('error', () => {}); // EPIPE when the command does not read its input
     child.stdin.end(opts.input ?? '');
   });
 }
@@ -100,6 +103,7 @@ export class NetnsLab {
   spawn(ns: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: 'pipe', ...opts });
     this.children.add(child);
+    child.stdin?.on('error', () => {}); // EPIPE after the process ended is not news
     child.on('exit', () => this.children.delete(child));
     return child;
   }
@@ -110,7 +114,21 @@ export class NetnsLab {
 
   /** A veth pair with one end in each namespace, both up, with optional MACs and addresses. */
   async veth(a: VethEnd, b: VethEnd): Promise<void> {
-    await run('ip', ['link', 'add', 'name', a.ifname, 'netns', a.ns, 'type', 'veth', 'peer', 'name', b.ifname, 'netns', b.ns]);
+    await run('ip', [
+      'link',
+      'add',
+      'name',
+      a.ifname,
+      'netns',
+      a.ns,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      b.ifname,
+      'netns',
+      b.ns,
+    ]);
     for (const end of [a, b]) {
       if (end.mac) await this.exec(end.ns, 'ip', ['link', 'set', end.ifname, 'address', end.mac]);
       for (const addr of end.addrs ?? []) {
@@ -123,7 +141,17 @@ export class NetnsLab {
 
   /** A bridge in `ns` (up, no STP delay, no multicast snooping surprises). */
   async bridge(ns: string, name: string): Promise<void> {
-    await this.exec(ns, 'ip', ['link', 'add', name, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0']);
+    await this.exec(ns, 'ip', [
+      'link',
+      'add',
+      name,
+      'type',
+      'bridge',
+      'forward_delay',
+      '0',
+      'stp_state',
+      '0',
+    ]);
     await this.exec(ns, 'ip', ['link', 'set', name, 'up']);
   }
 
