@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { AnnouncerProcess } from '../helpers/l2-announcer-process.js';
 import { arpFrame, BROADCAST } from '../helpers/l2-frames.js';
 import { createLan, type Lan } from '../helpers/l2-lan.js';
-import { arping, Capture, eventually, inject, kernelResolve, macString, neigh } from '../helpers/l2-tools.js';
+import { arping, Capture, eventually, inject, kernelResolve, neigh } from '../helpers/l2-tools.js';
 
 describe('L2 announcer, IPv4 (ARP)', { concurrency: false }, () => {
   let lan: Lan;
@@ -177,16 +177,6 @@ describe('L2 announcer, IPv4 (ARP)', { concurrency: false }, () => {
     assert.equal((await ann1.counter(vip))?.responsesSent, 0, 'no malformed frame was answered');
     assert.ok(ann1.alive);
     assert.equal(await arping(lan.lab, cli.ns, 'eth0', vip), host('ann1').mac);
-    assert.equal(
-      macString(
-        Buffer.from(
-          host('ann1')
-            .mac.split(':')
-            .map((h) => parseInt(h, 16)),
-        ),
-      ),
-      host('ann1').mac,
-    );
     await ann1.release(vip);
   });
 });
