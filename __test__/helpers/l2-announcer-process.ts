@@ -80,6 +80,11 @@ export class AnnouncerProcess {
     return proc;
   }
 
+  /** The announcer's process id (visible from the root namespace; no PID namespace). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get alive(): boolean {
     return this.exited === null;
   }

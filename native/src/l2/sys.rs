@@ -103,6 +103,18 @@ impl PacketSocket {
         self.fd.as_raw_fd()
     }
 
+    /// Asks for a receive buffer of `bytes` (forced past rmem_max when CAP_NET_ADMIN allows).
+    pub fn set_receive_buffer(&self, bytes: usize) -> io::Result<()> {
+        let v = bytes.min(i32::MAX as usize) as libc::c_int;
+        setsockopt(
+            self.fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            &v,
+        )
+        .or_else(|_| setsockopt(self.fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, &v))
+    }
+
     /// Receives one frame into `buf`; `Ok(None)` when nothing is queued. Returns the frame
     /// length (clipped to `buf`) and the kernel's packet type (PACKET_HOST, _BROADCAST, ...).
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<(usize, u8)>> {
@@ -372,6 +384,16 @@ impl Waker {
         // SAFETY: reads 8 bytes into a live u64, as eventfd requires.
         let _ = unsafe { libc::read(self.fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8) };
     }
+}
+
+/// CLOCK_MONOTONIC in microseconds: the clock Node's `process.hrtime` reads, so timestamps
+/// taken in different processes (and network namespaces) of one machine compare.
+pub fn monotonic_us() -> u64 {
+    // SAFETY: timespec is plain old data; all-zero is a valid value.
+    let mut ts: libc::timespec = unsafe { zeroed() };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
 }
 
 /// poll(2) over `fds`, retrying on EINTR; returns the number of ready descriptors.
