@@ -121,7 +121,7 @@ fn flood(
     let mut targets = Vec::with_capacity(total);
     for _ in 0..total {
         let r = rng.next();
-        let is_owned = r % 10 != 0;
+        let is_owned = !r.is_multiple_of(10);
         let t = if is_owned {
             base + (r >> 8) as u32 % owned
         } else {
