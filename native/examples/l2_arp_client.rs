@@ -156,7 +156,9 @@ fn flood(
                 frames.push(f);
             }
             let t = monotonic_us();
-            sock.send_all(&frames).map_err(|e| e.to_string())?;
+            if let (_, Some(e)) = sock.send_all(&frames) {
+                return Err(e.to_string());
+            }
             for s in sent_at.iter_mut().take(upto).skip(next) {
                 *s = t;
             }

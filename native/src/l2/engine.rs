@@ -26,6 +26,10 @@ use super::sys::{self, LinkInfo, LinkMonitor, MldSocket, PacketSocket, Waker};
 const LINK_RECHECK: Duration = Duration::from_secs(1);
 /// Frames read from one socket before looking at the others again.
 const RECV_BUDGET: usize = 512;
+/// Frames taken from the kernel per recvmmsg call.
+const RECV_BATCH: usize = 64;
+/// Gratuitous frames per sendmmsg burst.
+const GRATUITOUS_CHUNK: usize = 512;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
@@ -180,8 +184,10 @@ struct Engine {
     due: BinaryHeap<Reverse<Due>>,
     next_epoch: u64,
     next_check: Instant,
-    buf: Vec<u8>,
-    out: Vec<u8>,
+    rx_bufs: Vec<Vec<u8>>,
+    rx_meta: Vec<(usize, u8)>,
+    tx_bufs: Vec<Vec<u8>>,
+    tx_ips: Vec<IpAddr>,
 }
 
 fn os_text(e: &io::Error) -> String {
@@ -247,6 +253,9 @@ impl Link {
         };
         let arp =
             PacketSocket::open(info.ifindex, ETHERTYPE_ARP, &bpf::ARP_REQUESTS).map_err(explain)?;
+        // A flood of requests (a router refreshing thousands of entries) must not overflow
+        // while the thread is briefly descheduled: room for ~16k small frames.
+        let _ = arp.set_receive_buffer(16 << 20);
         let ndp = PacketSocket::open(info.ifindex, ETHERTYPE_IPV6, &bpf::NEIGHBOR_SOLICITATIONS)
             .map_err(explain)?;
         self.open = Some(Open {
@@ -315,8 +324,10 @@ impl Engine {
             due: BinaryHeap::new(),
             next_epoch: 1,
             next_check: Instant::now() + LINK_RECHECK,
-            buf: vec![0; 2048],
-            out: Vec::with_capacity(128),
+            rx_bufs: vec![vec![0; 2048]; RECV_BATCH],
+            rx_meta: Vec::with_capacity(RECV_BATCH),
+            tx_bufs: Vec::new(),
+            tx_ips: Vec::with_capacity(RECV_BATCH),
         }
     }
 
@@ -679,36 +690,70 @@ impl Engine {
         }
     }
 
+    /// Drains one socket in batches: every batch of requests is answered with one sendmmsg.
     fn receive(&mut self, name: &str, kind: SocketKind) {
         let Some(link) = self.links.get_mut(name) else {
             return;
         };
-        for _ in 0..RECV_BUDGET {
+        let mut handled = 0;
+        while handled < RECV_BUDGET {
             let Some(open) = &link.open else { return };
             let sock = match kind {
                 SocketKind::Arp => &open.arp,
                 SocketKind::Ndp => &open.ndp,
             };
-            let (len, pkt_type) = match sock.recv(&mut self.buf) {
-                Ok(Some(r)) => r,
-                Ok(None) => return,
+            let n = match sock.recv_many(&mut self.rx_bufs, &mut self.rx_meta) {
+                Ok(n) => n,
                 Err(e) => {
-                    let msg = format!("receive on {name} failed: {}", os_text(&e));
+                    let message = format!("receive on {name} failed: {}", os_text(&e));
                     (self.emit)(Event {
                         kind: EventKind::Error,
                         interface: name.to_string(),
-                        message: msg,
+                        message,
                     });
                     return;
                 }
             };
-            if u32::from(pkt_type) == bpf::PACKET_OUTGOING {
-                continue;
+            let mut answers = 0;
+            self.tx_ips.clear();
+            for (buf, &(len, pkt_type)) in self.rx_bufs.iter().zip(&self.rx_meta) {
+                if u32::from(pkt_type) == bpf::PACKET_OUTGOING {
+                    continue;
+                }
+                if answers == self.tx_bufs.len() {
+                    self.tx_bufs.push(Vec::with_capacity(96));
+                }
+                let out = &mut self.tx_bufs[answers];
+                let answered = match kind {
+                    SocketKind::Arp => handle_arp(link, &buf[..len], out),
+                    SocketKind::Ndp => handle_ndp(link, &buf[..len], out),
+                };
+                if let Some(ip) = answered {
+                    self.tx_ips.push(ip);
+                    answers += 1;
+                }
             }
-            let frame = &self.buf[..len];
-            match kind {
-                SocketKind::Arp => handle_arp(link, frame, &mut self.out),
-                SocketKind::Ndp => handle_ndp(link, frame, &mut self.out),
+            if answers > 0 {
+                let Some(open) = &link.open else { return };
+                let sock = match kind {
+                    SocketKind::Arp => &open.arp,
+                    SocketKind::Ndp => &open.ndp,
+                };
+                let (sent, _) = sock.send_all(&self.tx_bufs[..answers]);
+                link.counters.responses_sent += sent as u64;
+                for ip in &self.tx_ips[..sent] {
+                    let owned = match ip {
+                        IpAddr::V4(v4) => link.v4.get_mut(v4),
+                        IpAddr::V6(v6) => link.v6.get_mut(v6),
+                    };
+                    if let Some(o) = owned {
+                        o.counters.responses_sent += 1;
+                    }
+                }
+            }
+            handled += n;
+            if n < self.rx_bufs.len() {
+                return;
             }
         }
     }
@@ -748,7 +793,8 @@ impl Engine {
                     link: d.link.clone(),
                 }));
             }
-            let batch = batches.entry((d.link, d.ip.is_ipv6())).or_default();
+            let key = (d.link, d.ip.is_ipv6());
+            let batch = batches.entry(key.clone()).or_default();
             match d.ip {
                 IpAddr::V4(v4) => {
                     let mut f = Vec::with_capacity(60);
@@ -765,18 +811,27 @@ impl Engine {
                 }
             }
             batch.ips.push(d.ip);
+            // Big rounds go out in chunks as they are built: the first frames leave at once.
+            if batch.frames.len() >= GRATUITOUS_CHUNK {
+                if let Some(full) = batches.remove(&key) {
+                    self.send_gratuitous(&key.0, key.1, full);
+                }
+            }
         }
-        for ((name, v6), Batch { frames, ips }) in batches {
-            let Some(link) = self.links.get_mut(&name) else {
-                continue;
+        for ((name, v6), batch) in batches {
+            self.send_gratuitous(&name, v6, batch);
+        }
+    }
+
+    /// Sends one batch of gratuitous frames and credits the counters of what left.
+    fn send_gratuitous(&mut self, name: &str, v6: bool, Batch { frames, ips }: Batch) {
+        {
+            let Some(link) = self.links.get_mut(name) else {
+                return;
             };
-            let Some(open) = &link.open else { continue };
+            let Some(open) = &link.open else { return };
             let sock = if v6 { &open.ndp } else { &open.arp };
-            let result = sock.send_all(&frames);
-            let sent = match &result {
-                Ok(n) => *n,
-                Err(_) => 0,
-            };
+            let (sent, error) = sock.send_all(&frames);
             // Frames went out in order: credit each IP for the frames of its own that left.
             let mut left = sent;
             for ip in ips {
@@ -791,13 +846,13 @@ impl Engine {
                 }
             }
             link.counters.gratuitous_sent += sent as u64;
-            if let Err(e) = result {
+            if let Some(e) = error {
                 let msg = format!(
                     "sending gratuitous frames on {name} failed after {sent} of {}: {}",
                     frames.len(),
                     os_text(&e)
                 );
-                self.event(EventKind::Error, &name, msg);
+                self.event(EventKind::Error, name, msg);
             }
         }
     }
@@ -809,63 +864,60 @@ impl Engine {
     }
 }
 
-fn send_counted(sock: &PacketSocket, frame: &[u8], link: &mut LinkCounters, ip: &mut IpCounters) {
-    if sock.send(frame).is_ok() {
-        link.responses_sent += 1;
-        ip.responses_sent += 1;
-    }
-}
-
-/// ARP receive path: validate, count, answer requests for owned IPs.
-fn handle_arp(link: &mut Link, frame: &[u8], out: &mut Vec<u8>) {
-    let Some(open) = &link.open else { return };
+/// ARP receive path: validate, count, and write the answer to a request for an owned IP into
+/// `out`, returning that IP.
+fn handle_arp(link: &mut Link, frame: &[u8], out: &mut Vec<u8>) -> Option<IpAddr> {
+    let open = link.open.as_ref()?;
     let mac: Mac = open.info.mac;
     match arp::parse(frame) {
-        ArpFrame::Malformed(_) => link.counters.malformed_dropped += 1,
-        ArpFrame::NotRequest => {}
+        ArpFrame::Malformed(_) => {
+            link.counters.malformed_dropped += 1;
+            None
+        }
+        ArpFrame::NotRequest => None,
         ArpFrame::Request(req) => {
             // Our own frames coming back through a bridge, or frames for somebody else.
             if req.sender_mac == mac || (req.eth_dst != BROADCAST && req.eth_dst != mac) {
-                return;
+                return None;
             }
             link.counters.requests_received += 1;
-            let Some(owned) = link.v4.get_mut(&req.target_ip) else {
-                return;
-            };
+            let owned = link.v4.get_mut(&req.target_ip)?;
             owned.counters.requests_received += 1;
             if req.is_announcement() {
-                return;
+                return None;
             }
             arp::reply(out, mac, &req);
-            send_counted(&open.arp, out, &mut link.counters, &mut owned.counters);
+            Some(IpAddr::V4(req.target_ip))
         }
     }
 }
 
-/// NDP receive path: validate, count, answer solicitations for owned IPs (DAD probes get the
-/// all-nodes defence of RFC 4861 §7.2.4 instead of a unicast answer).
-fn handle_ndp(link: &mut Link, frame: &[u8], out: &mut Vec<u8>) {
-    let Some(open) = &link.open else { return };
+/// NDP receive path: validate, count, and write the answer to a solicitation for an owned IP
+/// into `out`, returning that IP (DAD probes get the all-nodes defence of RFC 4861 §7.2.4
+/// instead of a unicast answer).
+fn handle_ndp(link: &mut Link, frame: &[u8], out: &mut Vec<u8>) -> Option<IpAddr> {
+    let open = link.open.as_ref()?;
     let mac: Mac = open.info.mac;
     match ndp::parse(frame) {
-        NdpFrame::Malformed(_) => link.counters.malformed_dropped += 1,
-        NdpFrame::NotSolicitation => {}
+        NdpFrame::Malformed(_) => {
+            link.counters.malformed_dropped += 1;
+            None
+        }
+        NdpFrame::NotSolicitation => None,
         NdpFrame::Solicitation(ns) => {
             if ns.eth_src == mac {
-                return;
+                return None;
             }
             // A solicitation is for us when sent to the target's solicited-node group or to the
             // target itself; anything else on the wire (promiscuous capture) is not.
             if ns.dst_ip != ethernet::solicited_node(&ns.target) && ns.dst_ip != ns.target {
-                return;
+                return None;
             }
             link.counters.requests_received += 1;
-            let Some(owned) = link.v6.get_mut(&ns.target) else {
-                return;
-            };
+            let owned = link.v6.get_mut(&ns.target)?;
             owned.counters.requests_received += 1;
             ndp::answer(out, mac, &ns);
-            send_counted(&open.ndp, out, &mut link.counters, &mut owned.counters);
+            Some(IpAddr::V6(ns.target))
         }
     }
 }

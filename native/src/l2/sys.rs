@@ -147,11 +147,75 @@ impl PacketSocket {
         cvt_size(n).map(drop)
     }
 
-    /// Sends many frames with as few syscalls as possible (sendmmsg). Waits for room in the
-    /// socket buffer when the kernel pushes back. Returns how many frames went out.
-    pub fn send_all(&self, frames: &[Vec<u8>]) -> io::Result<usize> {
+    /// Receives up to `bufs.len()` queued frames with one recvmmsg call, without waiting.
+    /// `meta` gets (length clipped to the buffer, packet type) per frame; returns the count.
+    pub fn recv_many(
+        &self,
+        bufs: &mut [Vec<u8>],
+        meta: &mut Vec<(usize, u8)>,
+    ) -> io::Result<usize> {
+        meta.clear();
+        // SAFETY: sockaddr_ll is plain old data; all-zero is a valid value.
+        let mut addrs: Vec<libc::sockaddr_ll> = vec![unsafe { zeroed() }; bufs.len()];
+        let mut iovs: Vec<libc::iovec> = bufs
+            .iter_mut()
+            .map(|b| libc::iovec {
+                iov_base: b.as_mut_ptr().cast(),
+                iov_len: b.len(),
+            })
+            .collect();
+        let mut msgs: Vec<libc::mmsghdr> = iovs
+            .iter_mut()
+            .zip(addrs.iter_mut())
+            .map(|(iov, addr)| {
+                // SAFETY: mmsghdr is plain old data; all-zero is a valid value.
+                let mut m: libc::mmsghdr = unsafe { zeroed() };
+                m.msg_hdr.msg_iov = iov;
+                m.msg_hdr.msg_iovlen = 1;
+                m.msg_hdr.msg_name = (addr as *mut libc::sockaddr_ll).cast();
+                m.msg_hdr.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+                m
+            })
+            .collect();
+        // SAFETY: every header points at a live iovec (into `bufs`) and a live sockaddr_ll,
+        // all of which outlive the call; the kernel writes at most the lengths given.
+        let n = unsafe {
+            libc::recvmmsg(
+                self.fd.as_raw_fd(),
+                msgs.as_mut_ptr(),
+                msgs.len() as u32,
+                libc::MSG_DONTWAIT,
+                std::ptr::null_mut(),
+            )
+        };
+        match cvt(n) {
+            Ok(n) => {
+                let n = n as usize;
+                for (i, m) in msgs.iter().take(n).enumerate() {
+                    meta.push((
+                        (m.msg_len as usize).min(bufs[i].len()),
+                        addrs[i].sll_pkttype,
+                    ));
+                }
+                Ok(n)
+            }
+            Err(e)
+                if e.kind() == io::ErrorKind::WouldBlock
+                    || e.kind() == io::ErrorKind::Interrupted =>
+            {
+                Ok(0)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends many frames with as few syscalls as possible (sendmmsg), in order. Waits for room
+    /// in the socket buffer when the kernel pushes back. Returns how many frames went out and
+    /// the error that stopped it early, if any.
+    pub fn send_all(&self, frames: &[Vec<u8>]) -> (usize, Option<io::Error>) {
         const BATCH: usize = 256;
         let mut sent = 0;
+        let mut stalls = 0;
         while sent < frames.len() {
             let chunk = &frames[sent..(sent + BATCH).min(frames.len())];
             let mut iovs: Vec<libc::iovec> = chunk
@@ -164,7 +228,7 @@ impl PacketSocket {
             let mut msgs: Vec<libc::mmsghdr> = iovs
                 .iter_mut()
                 .map(|iov| {
-                    // SAFETY: msghdr/mmsghdr are plain old data; all-zero is a valid value.
+                    // SAFETY: mmsghdr is plain old data; all-zero is a valid value.
                     let mut m: libc::mmsghdr = unsafe { zeroed() };
                     m.msg_hdr.msg_iov = iov;
                     m.msg_hdr.msg_iovlen = 1;
@@ -182,13 +246,20 @@ impl PacketSocket {
                     if e.kind() == io::ErrorKind::WouldBlock
                         || e.raw_os_error() == Some(libc::ENOBUFS) =>
                 {
-                    wait_writable(self.fd.as_raw_fd())?;
+                    // Give the device a moment; a link that stays stuck is an error, not a hang.
+                    stalls += 1;
+                    if stalls > 50 {
+                        return (sent, Some(e));
+                    }
+                    if let Err(e) = wait_writable(self.fd.as_raw_fd()) {
+                        return (sent, Some(e));
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) => return (sent, Some(e)),
             }
         }
-        Ok(sent)
+        (sent, None)
     }
 
     /// Adds (or drops) a link-layer multicast address on the interface for this socket, so the
