@@ -37,7 +37,7 @@ lines.on('line', (line) => {
     // Monotonic µs around the call, for callers that time what happens on the wire.
     const startUs = Number(process.hrtime.bigint() / 1000n);
     const result = fn(...(args ?? []));
-    send({ id, result: result ?? null, startUs });
+    send({ id, result: result ?? null, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
   } catch (err) {
     send({ id, error: (err as Error).message });
   }

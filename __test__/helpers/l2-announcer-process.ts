@@ -15,7 +15,7 @@ const fixture = fileURLToPath(new URL('./l2-announcer-fixture.ts', import.meta.u
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Pending {
-  resolve: (v: { result: unknown; startUs: number }) => void;
+  resolve: (v: { result: unknown; startUs: number; endUs: number }) => void;
   reject: (e: Error) => void;
 }
 
@@ -49,6 +49,7 @@ export class AnnouncerProcess {
           result?: unknown;
           error?: string;
           startUs?: number;
+          endUs?: number;
           event?: L2Event;
         };
         try {
@@ -64,7 +65,7 @@ export class AnnouncerProcess {
           const p = proc.pending.get(msg.id);
           proc.pending.delete(msg.id);
           if (msg.error !== undefined) p?.reject(new Error(msg.error));
-          else p?.resolve({ result: msg.result, startUs: msg.startUs ?? 0 });
+          else p?.resolve({ result: msg.result, startUs: msg.startUs ?? 0, endUs: msg.endUs ?? 0 });
         }
       });
       child.stderr!.on('data', (d: Buffer) => (proc.stderr += d.toString()));
@@ -89,8 +90,11 @@ export class AnnouncerProcess {
     return this.exited === null;
   }
 
-  /** Calls a method; resolves with its result and the monotonic µs at which it was called. */
-  callTimed(method: string, ...args: unknown[]): Promise<{ result: unknown; startUs: number }> {
+  /** Calls a method; resolves with its result and the monotonic µs when the call began and ended. */
+  callTimed(
+    method: string,
+    ...args: unknown[]
+  ): Promise<{ result: unknown; startUs: number; endUs: number }> {
     if (!this.alive) return Promise.reject(new Error(`announcer process is gone: ${this.stderr.trim()}`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -115,6 +115,36 @@ describe('L2 announcer, IPv4 (ARP)', { concurrency: false }, () => {
     }
   });
 
+  test('refreshIntervalMs keeps re-announcing after the burst', async () => {
+    const vip = '192.0.2.106';
+    const refresher = await AnnouncerProcess.start(lan.lab, host('ann2').ns, {
+      garpCount: 1,
+      refreshIntervalMs: 200,
+    });
+    try {
+      const cap = await Capture.start(
+        lan.lab,
+        host('cli').ns,
+        'eth0',
+        'arp and arp[6:2]=1 and arp[14:4]=arp[24:4]',
+      );
+      await refresher.announce(vip, ['eth0']);
+      await new Promise((r) => setTimeout(r, 1100));
+      await refresher.release(vip);
+      const frames = (await cap.frames()).filter((f) =>
+        f.data.subarray(28, 32).equals(Buffer.from([192, 0, 2, 106])),
+      );
+      // One immediate round, then one every 200 ms: about 6 in 1.1 s (scheduling may shift one).
+      assert.ok(frames.length >= 5 && frames.length <= 7, `${frames.length} gratuitous requests`);
+      for (let i = 1; i < frames.length; i++) {
+        const gapMs = (frames[i]!.tsUs - frames[i - 1]!.tsUs) / 1000;
+        assert.ok(gapMs > 150 && gapMs < 300, `refresh ${i} came ${gapMs} ms after the previous one`);
+      }
+    } finally {
+      await refresher.stop();
+    }
+  });
+
   test('answers requests for owned IPs (broadcast, unicast, RFC 5227 probe) with exact replies, nothing else', async () => {
     const vip = '192.0.2.104';
     const cli = host('cli');

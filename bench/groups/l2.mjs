@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
@@ -52,7 +53,7 @@ export async function run({ record, log }) {
     const garp = runClient(lab, cliNs, client, ['garp', 'eth0', String(expect), '10000'], true);
     await garp.ready;
     const list = Array.from({ length: VIPS }, (_, i) => ({ ip: vip(i), interfaces: ['eth0'] }));
-    const { startUs } = await ann.callTimed('setAnnouncements', list);
+    const { startUs, endUs } = await ann.callTimed('setAnnouncements', list);
     const burst = JSON.parse(await garp.done);
     if (burst.frames !== expect) log(`warning: client saw ${burst.frames} of ${expect} gratuitous frames`);
     const burstMs = (burst.lastUs - startUs) / 1000;
@@ -64,7 +65,9 @@ export async function run({ record, log }) {
     );
     const sent = (await ann.interfaceCounters())?.gratuitousSent ?? 0;
     log(
-      `burst: ${burst.frames} frames seen by the client, ${sent} sent, first after ${((burst.firstUs - startUs) / 1000).toFixed(2)} ms`,
+      `burst: ${burst.frames} frames seen by the client, ${sent} sent; setAnnouncements returned after ` +
+        `${((endUs - startUs) / 1000).toFixed(2)} ms, first frame after ${((burst.firstUs - startUs) / 1000).toFixed(2)} ms; ` +
+        `load average ${loadavg()[0].toFixed(1)}`,
     );
 
     // 2. Responder under a flood of requests.

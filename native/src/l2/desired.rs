@@ -14,16 +14,29 @@ pub struct Diff {
 }
 
 pub fn diff(old: &Desired, new: &Desired) -> Diff {
-    let pairs = |d: &Desired| -> BTreeSet<(IpAddr, String)> {
-        d.iter()
-            .flat_map(|(ip, ifs)| ifs.iter().map(move |i| (*ip, i.clone())))
-            .collect()
-    };
-    let (o, n) = (pairs(old), pairs(new));
-    Diff {
-        removed: o.difference(&n).cloned().collect(),
-        added: n.difference(&o).cloned().collect(),
+    let mut out = Diff::default();
+    for ip in old
+        .keys()
+        .chain(new.keys().filter(|ip| !old.contains_key(ip)))
+    {
+        diff_one(&mut out, *ip, old.get(ip), new.get(ip));
     }
+    out
+}
+
+/// Adds to `out` what changes for one IP going from `old` to `new` interfaces (None = not owned).
+pub fn diff_one(
+    out: &mut Diff,
+    ip: IpAddr,
+    old: Option<&BTreeSet<String>>,
+    new: Option<&BTreeSet<String>>,
+) {
+    let empty = BTreeSet::new();
+    let (old, new) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
+    out.removed
+        .extend(old.difference(new).map(|i| (ip, i.clone())));
+    out.added
+        .extend(new.difference(old).map(|i| (ip, i.clone())));
 }
 
 /// Checks an interface name the way the kernel would accept it.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::arp::{self, ArpFrame};
 use super::bpf;
-use super::desired::{diff, Desired};
+use super::desired::{diff, diff_one, Desired, Diff};
 use super::ethernet::{self, Mac, BROADCAST, ETHERTYPE_ARP, ETHERTYPE_IPV6};
 use super::ndp::{self, NdpFrame};
 use super::schedule::Schedule;
@@ -414,17 +414,30 @@ impl Engine {
     fn command(&mut self, cmd: Command) -> Option<Reply<()>> {
         match cmd {
             Command::Set(desired, reply) => {
-                let _ = reply.send(self.apply(desired));
+                let change = diff(&self.desired, &desired);
+                let result = self.apply(change);
+                if result.is_ok() {
+                    self.desired = desired;
+                }
+                let _ = reply.send(result);
             }
             Command::Announce(ip, ifs, reply) => {
-                let mut d = self.desired.clone();
-                d.insert(ip, ifs);
-                let _ = reply.send(self.apply(d));
+                let mut change = Diff::default();
+                diff_one(&mut change, ip, self.desired.get(&ip), Some(&ifs));
+                let result = self.apply(change);
+                if result.is_ok() {
+                    self.desired.insert(ip, ifs);
+                }
+                let _ = reply.send(result);
             }
             Command::Release(ip, reply) => {
-                let mut d = self.desired.clone();
-                d.remove(&ip);
-                let _ = reply.send(self.apply(d));
+                let mut change = Diff::default();
+                diff_one(&mut change, ip, self.desired.get(&ip), None);
+                let result = self.apply(change);
+                if result.is_ok() {
+                    self.desired.remove(&ip);
+                }
+                let _ = reply.send(result);
             }
             Command::Owned(reply) => {
                 let _ = reply.send(Ok(self.desired.clone()));
@@ -459,10 +472,9 @@ impl Engine {
         None
     }
 
-    /// Moves to `new`. Every interface a new pair needs is checked (and opened) first, so a
-    /// bad name or a missing capability changes nothing.
-    fn apply(&mut self, new: Desired) -> Result<(), String> {
-        let change = diff(&self.desired, &new);
+    /// Applies a change of (IP, interface) pairs. Every interface a new pair needs is checked
+    /// (and opened) first, so a bad name or a missing capability changes nothing.
+    fn apply(&mut self, change: Diff) -> Result<(), String> {
         let mut failure = None;
         for (_, name) in &change.added {
             if let Err(e) = self.ensure_link(name) {
@@ -482,7 +494,6 @@ impl Engine {
             self.add_pair(*ip, name, now);
         }
         self.links.retain(|_, l| !l.is_empty());
-        self.desired = new;
         Ok(())
     }
 
