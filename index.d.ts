@@ -92,7 +92,9 @@ export interface L2InterfaceCounters {
   malformedDropped: number
   /** Well-formed ARP requests / solicitations seen, for any target. */
   requestsReceived: number
+  /** ARP replies / Neighbor Advertisements sent in answer, all IPs together. */
   responsesSent: number
+  /** Gratuitous ARP frames / unsolicited NAs sent, all IPs together. */
   gratuitousSent: number
 }
 

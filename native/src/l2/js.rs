@@ -72,7 +72,9 @@ pub struct L2InterfaceCounters {
     pub malformed_dropped: i64,
     /// Well-formed ARP requests / solicitations seen, for any target.
     pub requests_received: i64,
+    /// ARP replies / Neighbor Advertisements sent in answer, all IPs together.
     pub responses_sent: i64,
+    /// Gratuitous ARP frames / unsolicited NAs sent, all IPs together.
     pub gratuitous_sent: i64,
 }
 
