@@ -178,3 +178,56 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::super::{arp, ndp};
+    use super::*;
+
+    /// Whatever bytes arrive, the filters and parsers return instead of panicking.
+    #[test]
+    fn random_and_mutated_frames_never_panic() {
+        let mut seed: u64 = 0x1234_5678_9abc_def1;
+        let mut rand = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut valid = Vec::new();
+        ndp::solicitation(
+            &mut valid,
+            [2, 0, 0, 0, 0, 1],
+            &"fe80::1".parse().unwrap(),
+            &"2001:db8::5".parse().unwrap(),
+        );
+        let mut arp_req = Vec::new();
+        arp::request(
+            &mut arp_req,
+            [0xff; 6],
+            [2, 0, 0, 0, 0, 1],
+            [192, 0, 2, 1].into(),
+            [192, 0, 2, 5].into(),
+        );
+        for i in 0..20_000 {
+            let mut f = if i % 2 == 0 {
+                valid.clone()
+            } else {
+                arp_req.clone()
+            };
+            // Truncate, extend and flip a few bytes at random.
+            let len = (rand() % 120) as usize;
+            f.resize(len, (rand() & 0xff) as u8);
+            for _ in 0..(rand() % 4) {
+                if !f.is_empty() {
+                    let at = (rand() as usize) % f.len();
+                    f[at] = (rand() & 0xff) as u8;
+                }
+            }
+            let _ = run(&ARP_REQUESTS, &f, (rand() % 5) as u32);
+            let _ = run(&NEIGHBOR_SOLICITATIONS, &f, (rand() % 5) as u32);
+            let _ = arp::parse(&f);
+            let _ = ndp::parse(&f);
+        }
+    }
+}
