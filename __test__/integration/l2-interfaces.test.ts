@@ -79,6 +79,28 @@ describe('L2 announcer, interfaces and errors', { concurrency: false }, () => {
     await ann.release(vip);
   });
 
+  test('one IP on two interfaces is answered on each with its own MAC, and can move to one', async () => {
+    const vip2 = '192.0.2.130';
+    const { ns } = host('ann');
+    // A second segment: the announcer's eth1 straight to a second client.
+    const side = await lan.lab.addNamespace('side');
+    await lan.lab.veth(
+      { ns, ifname: 'eth1', mac: '02:00:00:00:bb:01', addrs: ['192.0.2.201/24'] },
+      { ns: side, ifname: 'eth0', mac: '02:00:00:00:bb:02', addrs: ['192.0.2.202/24'] },
+    );
+    await ann.announce(vip2, ['eth0', 'eth1']);
+    assert.equal(await arping(lan.lab, host('cli').ns, 'eth0', vip2), host('ann').mac);
+    assert.equal(await arping(lan.lab, side, 'eth0', vip2), '02:00:00:00:bb:01');
+    const pairs = (await ann.counters()).filter((c) => c.ip === vip2).map((c) => c.interface);
+    assert.deepEqual(pairs, ['eth0', 'eth1']);
+
+    await ann.announce(vip2, ['eth1']);
+    assert.equal(await arping(lan.lab, host('cli').ns, 'eth0', vip2), null, 'no longer on eth0');
+    assert.equal(await arping(lan.lab, side, 'eth0', vip2), '02:00:00:00:bb:01');
+    await ann.release(vip2);
+    assert.equal(await arping(lan.lab, side, 'eth0', vip2), null);
+  });
+
   test('bad input is rejected, naming what is wrong, and changes nothing', async () => {
     await ann.announce('192.0.2.111', ['eth0']);
     const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
