@@ -101,6 +101,25 @@ describe('L2 announcer, interfaces and errors', { concurrency: false }, () => {
     assert.equal(await arping(lan.lab, side, 'eth0', vip2), null);
   });
 
+  test('an interface that is down when announced is reported, and announced once it comes up', async () => {
+    const vip3 = '192.0.2.131';
+    const { ns } = host('ann');
+    const side = await lan.lab.addNamespace('side2');
+    await lan.lab.veth(
+      { ns, ifname: 'eth2', mac: '02:00:00:00:cc:01' },
+      { ns: side, ifname: 'eth0', addrs: ['192.0.2.203/24'] },
+    );
+    await lan.lab.exec(ns, 'ip', ['link', 'set', 'eth2', 'down']);
+    await ann.announce(vip3, ['eth2']);
+    const down = await ann.waitForEvent((e) => e.kind === 'interfaceDown' && e.interface === 'eth2');
+    assert.match(down.message, /eth2 is down/);
+    assert.equal(await arping(lan.lab, side, 'eth0', vip3), null);
+    await lan.lab.exec(ns, 'ip', ['link', 'set', 'eth2', 'up']);
+    await ann.waitForEvent((e) => e.kind === 'interfaceUp' && e.interface === 'eth2');
+    assert.equal(await arping(lan.lab, side, 'eth0', vip3), '02:00:00:00:cc:01');
+    await ann.release(vip3);
+  });
+
   test('bad input is rejected, naming what is wrong, and changes nothing', async () => {
     await ann.announce('192.0.2.111', ['eth0']);
     const cases: Array<[string, () => Promise<unknown>, RegExp]> = [

@@ -198,6 +198,18 @@ fn os_text(e: &io::Error) -> String {
     }
 }
 
+/// The error text for a packet socket that could not be opened on `name`.
+fn packet_socket_error(name: &str, e: &io::Error) -> String {
+    if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES)) {
+        format!(
+            "L2Announcer needs CAP_NET_RAW to open AF_PACKET sockets on {name}: {}",
+            os_text(e)
+        )
+    } else {
+        format!("cannot open AF_PACKET socket on {name}: {}", os_text(e))
+    }
+}
+
 fn group_key(ip: &Ipv6Addr) -> [u8; 3] {
     let o = ip.octets();
     [o[13], o[14], o[15]]
@@ -236,21 +248,8 @@ impl Link {
 
     /// Opens the sockets for a present, up interface. EPERM/EACCES become the CAP_NET_RAW text.
     fn open(&mut self, info: LinkInfo) -> Result<(), String> {
-        let explain = |e: io::Error| {
-            if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES)) {
-                format!(
-                    "L2Announcer needs CAP_NET_RAW to open AF_PACKET sockets on {}: {}",
-                    self.name,
-                    os_text(&e)
-                )
-            } else {
-                format!(
-                    "cannot open AF_PACKET socket on {}: {}",
-                    self.name,
-                    os_text(&e)
-                )
-            }
-        };
+        let name = self.name.clone();
+        let explain = |e: io::Error| packet_socket_error(&name, &e);
         let arp =
             PacketSocket::open(info.ifindex, ETHERTYPE_ARP, &bpf::ARP_REQUESTS).map_err(explain)?;
         // A flood of requests (a router refreshing thousands of entries) must not overflow
@@ -507,6 +506,14 @@ impl Engine {
         let mut link = Link::new(name);
         if info.up {
             link.open(info)?;
+        } else {
+            // Fail now, not when the link comes up, if we could never open its sockets.
+            sys::packet_sockets_allowed().map_err(|e| packet_socket_error(name, &e))?;
+            self.event(
+                EventKind::InterfaceDown,
+                name,
+                format!("interface {name} is down; announcements wait for it"),
+            );
         }
         self.links.insert(name.to_string(), link);
         Ok(())

@@ -311,6 +311,11 @@ impl MldSocket {
     }
 }
 
+/// Whether this process may open AF_PACKET sockets (it needs CAP_NET_RAW).
+pub fn packet_sockets_allowed() -> io::Result<()> {
+    new_socket(libc::AF_PACKET, libc::SOCK_RAW, 0).map(drop)
+}
+
 /// What the kernel says about an interface right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkInfo {
