@@ -111,7 +111,7 @@ describe('L2 announcer, IPv4 (ARP)', { concurrency: false }, () => {
     }
     for (let round = 1; round < 5; round++) {
       const gapMs = (frames[2 * round]!.tsUs - frames[2 * round - 2]!.tsUs) / 1000;
-      assert.ok(gapMs > 1000 && gapMs < 1300, `round ${round} came ${gapMs} ms after the previous one`);
+      assert.ok(gapMs > 900 && gapMs < 1400, `round ${round} came ${gapMs} ms after the previous one`);
     }
   });
 
@@ -134,11 +134,11 @@ describe('L2 announcer, IPv4 (ARP)', { concurrency: false }, () => {
       const frames = (await cap.frames()).filter((f) =>
         f.data.subarray(28, 32).equals(Buffer.from([192, 0, 2, 106])),
       );
-      // One immediate round, then one every 200 ms: about 6 in 1.1 s (scheduling may shift one).
-      assert.ok(frames.length >= 5 && frames.length <= 7, `${frames.length} gratuitous requests`);
+      // One immediate round, then one every 200 ms: about 6 in 1.1 s (a loaded machine shifts some).
+      assert.ok(frames.length >= 4 && frames.length <= 8, `${frames.length} gratuitous requests`);
       for (let i = 1; i < frames.length; i++) {
         const gapMs = (frames[i]!.tsUs - frames[i - 1]!.tsUs) / 1000;
-        assert.ok(gapMs > 150 && gapMs < 300, `refresh ${i} came ${gapMs} ms after the previous one`);
+        assert.ok(gapMs > 100 && gapMs < 350, `refresh ${i} came ${gapMs} ms after the previous one`);
       }
     } finally {
       await refresher.stop();
