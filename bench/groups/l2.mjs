@@ -46,6 +46,15 @@ export async function run({ record, log }) {
       { ns: annNs, ifname: 'eth0', addrs: ['198.19.255.1/16'] },
       { ns: cliNs, ifname: 'eth0', addrs: ['198.19.255.2/16'] },
     );
+    if (process.env.L2_BENCH_RPS) {
+      // Receive processing of each side on any CPU (RPS), as if the peers were separate hosts.
+      for (const ns of [annNs, cliNs]) {
+        await lab.exec(ns, 'sh', [
+          '-c',
+          `echo ${process.env.L2_BENCH_RPS} > /sys/class/net/eth0/queues/rx-0/rps_cpus`,
+        ]);
+      }
+    }
     ann = await AnnouncerProcess.start(lab, annNs, { garpCount: 1 });
 
     // 1. One gratuitous round for 10,000 IPs, timed from the call to the last frame received.

@@ -419,6 +419,7 @@ impl Engine {
                     self.desired = desired;
                 }
                 let _ = reply.send(result);
+                self.close_unused_links();
             }
             Command::Announce(ip, ifs, reply) => {
                 let mut change = Diff::default();
@@ -428,6 +429,7 @@ impl Engine {
                     self.desired.insert(ip, ifs);
                 }
                 let _ = reply.send(result);
+                self.close_unused_links();
             }
             Command::Release(ip, reply) => {
                 let mut change = Diff::default();
@@ -437,6 +439,7 @@ impl Engine {
                     self.desired.remove(&ip);
                 }
                 let _ = reply.send(result);
+                self.close_unused_links();
             }
             Command::Owned(reply) => {
                 let _ = reply.send(Ok(self.desired.clone()));
@@ -482,7 +485,6 @@ impl Engine {
             }
         }
         if let Some(e) = failure {
-            self.links.retain(|_, l| !l.is_empty());
             return Err(e);
         }
         for (ip, name) in &change.removed {
@@ -492,8 +494,13 @@ impl Engine {
         for (ip, name) in &change.added {
             self.add_pair(*ip, name, now);
         }
-        self.links.retain(|_, l| !l.is_empty());
         Ok(())
+    }
+
+    /// Closes the sockets of interfaces no IP uses any more. Runs after the caller has its
+    /// answer: closing a packet socket waits for an RCU grace period (tens of ms).
+    fn close_unused_links(&mut self) {
+        self.links.retain(|_, l| !l.is_empty());
     }
 
     fn ensure_link(&mut self, name: &str) -> Result<(), String> {
