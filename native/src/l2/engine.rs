@@ -845,8 +845,14 @@ impl Engine {
             let mac = open.info.mac;
             owned.rounds += 1;
             if let Some(delay) = self.schedule.delay_after(owned.rounds) {
+                // Anchored to the announce time; after a stall, skip missed rounds rather than
+                // firing them back to back.
+                let mut at = d.at + delay;
+                if at <= now {
+                    at = now + delay;
+                }
                 self.due.push(Reverse(Due {
-                    at: d.at + delay,
+                    at,
                     epoch: d.epoch,
                     ip: d.ip,
                     link: d.link.clone(),
@@ -884,35 +890,33 @@ impl Engine {
 
     /// Sends one batch of gratuitous frames and credits the counters of what left.
     fn send_gratuitous(&mut self, name: &str, v6: bool, Batch { frames, ips }: Batch) {
-        {
-            let Some(link) = self.links.get_mut(name) else {
-                return;
+        let Some(link) = self.links.get_mut(name) else {
+            return;
+        };
+        let Some(open) = &link.open else { return };
+        let sock = if v6 { &open.ndp } else { &open.arp };
+        let (sent, error) = sock.send_all(&frames);
+        // Frames went out in order: credit each IP for the frames of its own that left.
+        let mut left = sent;
+        for ip in ips {
+            let (per_ip, owned) = match ip {
+                IpAddr::V4(v4) => (2, link.v4.get_mut(&v4)),
+                IpAddr::V6(v6) => (1, link.v6.get_mut(&v6)),
             };
-            let Some(open) = &link.open else { return };
-            let sock = if v6 { &open.ndp } else { &open.arp };
-            let (sent, error) = sock.send_all(&frames);
-            // Frames went out in order: credit each IP for the frames of its own that left.
-            let mut left = sent;
-            for ip in ips {
-                let (per_ip, owned) = match ip {
-                    IpAddr::V4(v4) => (2, link.v4.get_mut(&v4)),
-                    IpAddr::V6(v6) => (1, link.v6.get_mut(&v6)),
-                };
-                let n = left.min(per_ip);
-                left -= n;
-                if let Some(o) = owned {
-                    o.counters.gratuitous_sent += n as u64;
-                }
+            let n = left.min(per_ip);
+            left -= n;
+            if let Some(o) = owned {
+                o.counters.gratuitous_sent += n as u64;
             }
-            link.counters.gratuitous_sent += sent as u64;
-            if let Some(e) = error {
-                let msg = format!(
-                    "sending gratuitous frames on {name} failed after {sent} of {}: {}",
-                    frames.len(),
-                    os_text(&e)
-                );
-                self.event(EventKind::Error, name, msg);
-            }
+        }
+        link.counters.gratuitous_sent += sent as u64;
+        if let Some(e) = error {
+            let msg = format!(
+                "sending gratuitous frames on {name} failed after {sent} of {}: {}",
+                frames.len(),
+                os_text(&e)
+            );
+            self.event(EventKind::Error, name, msg);
         }
     }
 
