@@ -773,6 +773,7 @@ if (
   }
 }
 
-const { nativeVersion } = nativeBinding
+const { L2Announcer, nativeVersion } = nativeBinding
+export { L2Announcer }
 export { nativeVersion }
 export const __napiBindingTarget = __napiLoadedBindingTarget
