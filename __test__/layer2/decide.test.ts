@@ -8,6 +8,7 @@ import {
   endpointsFromSlices,
   hasHealthyEndpoint,
   nodeInfoFromObject,
+  readyNodeNames,
 } from '../../src/layer2/announce-inputs.js';
 import { decideLayer2 } from '../../src/layer2/decide.js';
 import type { HostInterface } from '../../src/layer2/interfaces.js';
@@ -103,7 +104,7 @@ describe('inputs from API objects', () => {
           ],
         },
       }),
-      { name: 'n1', labels: { a: 'b' }, networkUnavailable: true },
+      { name: 'n1', labels: { a: 'b' }, networkUnavailable: true, ready: true },
     );
     assert.equal(
       nodeInfoFromObject({
@@ -112,6 +113,12 @@ describe('inputs from API objects', () => {
       }).networkUnavailable,
       false,
     );
+  });
+
+  test('readyNodeNames: the fallback live set when membership is disabled', () => {
+    const n = (name: string, status: string) =>
+      nodeInfoFromObject({ metadata: { name }, status: { conditions: [{ type: 'Ready', status }] } });
+    assert.deepEqual([...readyNodeNames([n('a', 'True'), n('b', 'False'), n('c', 'Unknown')])], ['a']);
   });
 
   test('endpointsFromSlices keeps unset conditions as null', () => {

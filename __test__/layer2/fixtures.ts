@@ -97,7 +97,7 @@ export function node(
   labels: Record<string, string> = {},
   networkUnavailable = false,
 ): NodeInfo {
-  return { name, labels: { 'kubernetes.io/hostname': name, ...labels }, networkUnavailable };
+  return { name, labels: { 'kubernetes.io/hostname': name, ...labels }, networkUnavailable, ready: true };
 }
 
 export const nodeMap = (...nodes: NodeInfo[]): Map<string, NodeInfo> =>

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { parseIpJsonLink, readSysInterfaces } from '../../src/layer2/host-interfaces.js';
+import { parseIpJsonLink, readSysInterfaces, watchInterfaces } from '../../src/layer2/host-interfaces.js';
 import {
   compileInterfacePatterns,
   defaultAnnounceInterfaces,
@@ -181,5 +181,32 @@ describe('host interface readers', () => {
       }));
     const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : 1);
     assert.deepEqual(strip(sys).sort(byName), strip(ipj).sort(byName));
+  });
+
+  test('watchInterfaces reports the first list and every change, and nothing when unchanged', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ferrolb-sysnet-'));
+    const seen: string[][] = [];
+    const w = watchInterfaces((ifs) => seen.push(defaultAnnounceInterfaces(ifs)), { root, intervalMs: 20 });
+    const until = async (n: number) => {
+      for (let i = 0; i < 200 && seen.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      await mkdir(join(root, 'eth0'));
+      await writeFile(join(root, 'eth0', 'flags'), '0x1002\n'); // down
+      await until(1);
+      await new Promise((r) => setTimeout(r, 100));
+      await writeFile(join(root, 'eth0', 'flags'), '0x1003\n'); // up
+      await until(2);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(seen.at(-1), ['eth0']);
+      assert.ok(seen.length <= 3, `unchanged reads are not reported (${seen.length} reports)`);
+      assert.deepEqual(
+        w.current().map((i) => i.name),
+        ['eth0'],
+      );
+    } finally {
+      w.stop();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -18,6 +18,8 @@ export interface NodeInfo {
   readonly labels: Labels;
   /** The NodeNetworkUnavailable condition has status "True". */
   readonly networkUnavailable: boolean;
+  /** The Ready condition has status "True" (used only when membership is disabled). */
+  readonly ready: boolean;
 }
 
 /** One endpoint of an EndpointSlice; conditions are null when the slice leaves them unset. */
@@ -96,7 +98,18 @@ export function nodeInfoFromObject(node: {
     name: node.metadata?.name ?? '',
     labels: node.metadata?.labels ?? {},
     networkUnavailable: conditions.some((c) => c.type === 'NetworkUnavailable' && c.status === 'True'),
+    ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
   };
+}
+
+/**
+ * The live set to use when speakerlist is disabled: the Ready nodes. (MetalLB itself treats every
+ * Node as live in that case; pass `liveMembers: null` to the election for that behaviour.)
+ */
+export function readyNodeNames(nodes: Iterable<NodeInfo>): Set<string> {
+  const out = new Set<string>();
+  for (const n of nodes) if (n.ready) out.add(n.name);
+  return out;
 }
 
 /**

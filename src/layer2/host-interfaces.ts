@@ -85,3 +85,46 @@ export function parseIpJsonLink(json: string): HostInterface[] {
     };
   });
 }
+
+export interface InterfaceWatch {
+  /** The list last read (empty until the first read completes). */
+  current(): HostInterface[];
+  stop(): void;
+}
+
+/**
+ * Re-reads the interfaces every `intervalMs` (default 5 s) and calls `onChange` with the full
+ * list whenever anything that matters changed (first read included), so announcements move to
+ * interfaces that appear, come up or leave a bridge. Read errors are reported and retried.
+ */
+export function watchInterfaces(
+  onChange: (ifs: HostInterface[]) => void,
+  opts: { intervalMs?: number; root?: string; onError?: (e: Error) => void } = {},
+): InterfaceWatch {
+  let last: HostInterface[] = [];
+  let lastKey = '';
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  const poll = async () => {
+    try {
+      const now = await readSysInterfaces(opts.root);
+      const key = JSON.stringify(now);
+      if (!stopped && key !== lastKey) {
+        last = now;
+        lastKey = key;
+        onChange(now);
+      }
+    } catch (e) {
+      opts.onError?.(e as Error);
+    }
+    if (!stopped) timer = setTimeout(() => void poll(), opts.intervalMs ?? 5000);
+  };
+  void poll();
+  return {
+    current: () => last,
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
