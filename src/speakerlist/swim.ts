@@ -40,13 +40,13 @@ export interface SwimOptions {
 /**
  * Defaults sized for the L2 failover goal on a LAN (owner killed → others know within ≈ 1 s):
  * detection takes at most one probe period to reach the dead member, one period to give up on it,
- * and the suspicion timeout: ≤ 200 + 200 + 500 ms.
+ * and the suspicion timeout: typically 100 + 200 + 400 ms.
  */
 export const DEFAULT_SWIM_OPTIONS: SwimOptions = {
   probeIntervalMs: 200,
   probeTimeoutMs: 100,
   indirectChecks: 3,
-  suspicionTimeoutMs: 500,
+  suspicionTimeoutMs: 400,
   retransmitMult: 4,
   maxPiggyback: 16,
   syncIntervalMs: 5000,
