@@ -332,6 +332,18 @@ describe('shouldAnnounceL2', () => {
   for (const c of cases)
     test(c.name, () => assert.deepEqual(shouldAnnounceL2(c.me, c.service, c.ctx), c.want));
 
+  test("agrees with MetalLB's own layer2 controller test expectations", () => {
+    // MetalLB's speaker/layer2_controller_test.go expects, for speakers iris1 and iris2 with
+    // endpoints on both: 10.20.30.1 is announced by iris2, 10.20.30.2 by iris1.
+    // (sha256sum: iris1#10.20.30.1 e42ad61a…, iris2#10.20.30.1 af6cb4e7…,
+    //             iris1#10.20.30.2 610c5b6d…, iris2#10.20.30.2 6429fb4c…)
+    const iris = ctx({ nodesList: [node('iris1'), node('iris2')] });
+    const both = [ep('iris1'), ep('iris2')];
+    const local = { externalTrafficPolicy: 'Local' as const, endpoints: both };
+    assert.equal(rankL2Candidates(svc(['10.20.30.1'], local), iris)[0]?.node, 'iris2');
+    assert.equal(rankL2Candidates(svc(['10.20.30.2'], local), iris)[0]?.node, 'iris1');
+  });
+
   test('every node agrees on one owner, whatever node asks and whatever the input order', () => {
     const nodes = Array.from({ length: 12 }, (_, i) => node(`worker-${i}`, { rack: String(i % 3) }));
     for (let k = 0; k < 50; k++) {
