@@ -75,6 +75,7 @@ export class SpeakerList extends EventEmitter<SpeakerListEvents> {
 
   /** Contacts seed addresses (other speakers); may be called again when seeds change. */
   join(seeds: readonly Address[]): void {
+    if (!this.state) throw new Error('speakerlist: join() before start()');
     this.apply((s, now) => s.join(seeds, now));
   }
 
