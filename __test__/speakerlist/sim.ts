@@ -71,6 +71,11 @@ export class SimNet {
     this.handle(n, n.state.join(seeds.map(SimNet.addr), this.now));
   }
 
+  rejoin(name: string): void {
+    const n = this.must(name);
+    this.handle(n, n.state.rejoin(this.now));
+  }
+
   leave(name: string): void {
     const n = this.must(name);
     this.handle(n, n.state.leave(this.now));

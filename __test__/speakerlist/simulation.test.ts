@@ -130,4 +130,16 @@ describe('speakerlist protocol in a simulated network', () => {
     assert.equal(failed.length, 1);
     assert.ok((failed[0]?.at ?? Infinity) - t0 <= detectionBound(2));
   });
+
+  test('rejoin resends our state to the seeds: a member forgotten by the seed comes back', () => {
+    const net = cluster(17, ['n0', 'n1']);
+    net.partition(['n0'], ['n1']);
+    net.run(2000);
+    assert.deepEqual(net.live('n0'), ['n0']);
+    net.heal();
+    net.rejoin('n1');
+    net.run(100);
+    assert.deepEqual(net.live('n0'), ['n0', 'n1']);
+    assert.deepEqual(net.live('n1'), ['n0', 'n1']);
+  });
 });

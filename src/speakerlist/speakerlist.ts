@@ -79,6 +79,11 @@ export class SpeakerList extends EventEmitter<SpeakerListEvents> {
     this.apply((s, now) => s.join(seeds, now));
   }
 
+  /** Contacts the last seeds again (after this node's labels or addresses changed). */
+  rejoin(): void {
+    this.apply((s, now) => s.rejoin(now));
+  }
+
   /** Alive and suspect members, self included: the nodes that may announce. */
   liveMembers(): Set<string> {
     return this.state ? this.state.liveMembers() : new Set();

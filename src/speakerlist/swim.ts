@@ -1,7 +1,8 @@
-// The speakerlist protocol as a deterministic state machine (SWIM, with the suspicion and
-// refutation of its "Lifeguard" refinements). No sockets and no clocks inside: the caller feeds
-// messages and the current time, and gets back messages to send and membership events. Time
-// and randomness are injected, so the in-memory simulation tests replay exactly.
+// The speakerlist protocol as a deterministic state machine: SWIM (Das, Gupta, Motivala 2002)
+// with its suspicion mechanism and incarnation-number refutation. No sockets and no clocks
+// inside: the caller feeds messages and the current time, and gets back messages to send and
+// membership events. Time and randomness are injected, so the in-memory simulation tests
+// replay exactly.
 //
 // Failure detection, per probe period (probeIntervalMs):
 //   1. ping one member (round robin over a shuffled list); an ack within probeTimeoutMs ends it;
@@ -194,6 +195,11 @@ export class SwimState {
 
   // -------------------------------------------------------------------------------------------
   // Inputs
+
+  /** Sends our full state to the seeds given last (MetalLB's Rejoin, e.g. after a Node change). */
+  rejoin(now: number): StepResult {
+    return this.join(this.seeds, now);
+  }
 
   /** Contacts the seeds (addresses of possible members) with our full state. */
   join(seeds: readonly Address[], now: number): StepResult {
