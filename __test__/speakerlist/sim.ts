@@ -1,6 +1,7 @@
 // A deterministic in-memory network for the speakerlist state machine: virtual time, seeded
 // randomness, per-packet latency, datagram loss, partitions, crashes and restarts. Reliable
-// (TCP) messages are never lost but are still cut by partitions and crashes.
+// (TCP) messages are never lost, but a "lost" one arrives a TCP retransmission later (1 s, the
+// initial SYN/RTO), and they are still cut by partitions and crashes.
 import type { Address, Message } from '../../src/speakerlist/messages.js';
 import { SwimState, type StepResult, type SwimEvent, type SwimOptions } from '../../src/speakerlist/swim.js';
 
@@ -142,14 +143,16 @@ export class SimNet {
     for (const o of r.out) {
       this.sent.total++;
       if (!n.up) continue;
-      if (!o.reliable && this.random() < this.loss) {
+      let retransmit = 0;
+      if (this.random() < this.loss) {
         this.sent.lost++;
-        continue;
+        if (!o.reliable) continue;
+        retransmit = 1000;
       }
       // Round-trip the message through JSON like the real transport, so no object is shared.
       const msg = JSON.parse(JSON.stringify(o.msg)) as Message;
       const jitter = this.random() * this.latencyMs;
-      const at = this.now + this.latencyMs + jitter + (o.reliable ? this.latencyMs : 0);
+      const at = this.now + this.latencyMs + jitter + (o.reliable ? this.latencyMs : 0) + retransmit;
       const d = { at, order: this.order++, from: n.name, to: o.to, msg, reliable: o.reliable };
       const i = this.queue.findIndex((q) => q.at > at);
       if (i < 0) this.queue.push(d);

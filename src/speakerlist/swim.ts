@@ -13,8 +13,9 @@
 //   4. still suspect after suspicionTimeoutMs → dead: memberFailed, and the death is sent to
 //      every live member at once (not only piggybacked) so they re-elect immediately.
 // Membership updates ride on pings and acks (each retransmitted retransmitMult·⌈log10(n+1)⌉
-// times). A periodic full-state sync over the reliable path repairs what gossip missed and lets
-// partitions heal: it is also sent to recently dead members and to seeds not in the cluster.
+// times); joins, deaths, leaves and refutations are also sent to every member at once. A
+// periodic full-state sync over the reliable path repairs what gossip missed and lets partitions
+// heal: it is also sent to recently dead members and to seeds not in the cluster.
 // Leaving is a "left" update with a higher incarnation, sent to every member directly.
 
 import { sameAddress, type Address, type MemberStatus, type Message, type Update } from './messages.js';
@@ -233,6 +234,7 @@ export class SwimState {
 
   receive(msg: Message, now: number, reliable = false): StepResult {
     if (this.leaving || msg.from === this.name) return this.flush();
+    const senderWasLive = isLive(this.members.get(msg.from)?.status ?? 'dead');
     const refuted = this.applyAll(msg.t === 'sync' || msg.t === 'sync-ack' ? msg.members : msg.gossip, now);
     switch (msg.t) {
       case 'ping':
@@ -278,9 +280,19 @@ export class SwimState {
         );
         break;
       }
-      case 'sync':
+      case 'sync': {
         this.send(msg.fromAddr, this.syncMessage('sync-ack'), true);
+        // A member joining (or coming back) through us: everyone hears it now, not a few
+        // gossip rounds later, so all speakers elect over the same membership.
+        const sender = this.members.get(msg.from);
+        if (!senderWasLive && sender && isLive(sender.status)) {
+          const u = this.updateOf(sender);
+          const note: Message = { t: 'gossip', from: this.name, fromAddr: this.self.addr, gossip: [u] };
+          for (const m of this.others())
+            if (isLive(m.status) && m.name !== sender.name) this.send(m.addr, note, false);
+        }
         break;
+      }
       case 'sync-ack':
       case 'gossip':
         break;
