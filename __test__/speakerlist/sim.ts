@@ -18,6 +18,8 @@ export function rng(seed: number): () => number {
 }
 
 interface Delivery {
+  /** 'refused': the TCP send `msg` to `to` bounced off a host with no listener. */
+  kind: 'msg' | 'refused';
   at: number;
   order: number;
   from: string;
@@ -30,6 +32,8 @@ export interface SimNode {
   name: string;
   state: SwimState;
   up: boolean;
+  /** When down: does the host still answer (refusing TCP), or is it gone entirely? */
+  hostUp: boolean;
   events: SwimEvent[];
 }
 
@@ -42,6 +46,8 @@ export class SimNet {
   private queue: Delivery[] = [];
   private order = 0;
   private readonly random: () => number;
+  /** Members whose host refuses TCP although the member runs (a firewall REJECT rule). */
+  readonly tcpRefused = new Set<string>();
   /** Node name → partition group; nodes in different groups cannot talk. */
   private groups = new Map<string, number>();
 
@@ -62,7 +68,7 @@ export class SimNet {
       this.opts,
       rng(Math.floor(this.random() * 2 ** 32)),
     );
-    const node: SimNode = { name, state, up: true, events: [] };
+    const node: SimNode = { name, state, up: true, hostUp: true, events: [] };
     this.nodes.set(name, node);
     return node;
   }
@@ -82,8 +88,11 @@ export class SimNet {
     this.handle(n, n.state.leave(this.now));
   }
 
-  crash(name: string): void {
-    this.must(name).up = false;
+  /** The member's process dies; with `hostUp` its host refuses TCP (a killed speaker), else silence. */
+  crash(name: string, hostUp = false): void {
+    const n = this.must(name);
+    n.up = false;
+    n.hostUp = hostUp;
   }
 
   partition(...groups: string[][]): void {
@@ -106,8 +115,18 @@ export class SimNet {
       this.now = Math.max(this.now, next);
       while (this.queue[0] && this.queue[0].at <= this.now) {
         const msg = this.queue.shift() as Delivery;
+        if (msg.kind === 'refused') {
+          const sender = this.nodes.get(msg.from);
+          if (sender?.up) this.handle(sender, sender.state.refused(msg.to, msg.msg, this.now));
+          continue;
+        }
         const dest = this.nodes.get(msg.to.host);
-        if (!dest || !dest.up || !this.canTalk(msg.from, dest.name)) continue;
+        if (!dest || !this.canTalk(msg.from, dest.name)) continue;
+        if (!dest.up) {
+          if (msg.reliable && dest.hostUp)
+            this.enqueue({ ...msg, kind: 'refused', at: this.now + this.latencyMs });
+          continue;
+        }
         this.handle(dest, dest.state.receive(msg.msg, this.now, msg.reliable));
       }
       for (const n of this.nodes.values())
@@ -153,11 +172,15 @@ export class SimNet {
       const msg = JSON.parse(JSON.stringify(o.msg)) as Message;
       const jitter = this.random() * this.latencyMs;
       const at = this.now + this.latencyMs + jitter + (o.reliable ? this.latencyMs : 0) + retransmit;
-      const d = { at, order: this.order++, from: n.name, to: o.to, msg, reliable: o.reliable };
-      const i = this.queue.findIndex((q) => q.at > at);
-      if (i < 0) this.queue.push(d);
-      else this.queue.splice(i, 0, d);
+      this.enqueue({ kind: 'msg', at, order: 0, from: n.name, to: o.to, msg, reliable: o.reliable });
     }
+  }
+
+  private enqueue(d: Delivery): void {
+    d.order = this.order++;
+    const i = this.queue.findIndex((q) => q.at > d.at);
+    if (i < 0) this.queue.push(d);
+    else this.queue.splice(i, 0, d);
   }
 
   private must(name: string): SimNode {

@@ -35,6 +35,6 @@ test('crash under random loss: the dead member is found, no survivor is blamed',
         }
       },
     ),
-    { numRuns: 100 },
+    { numRuns: 400 },
   );
 });

@@ -121,7 +121,8 @@ export class SpeakerList extends EventEmitter<SpeakerListEvents> {
     const s = this.state;
     if (!s || this.stopped) return;
     const r = step(s, this.now());
-    for (const o of r.out) this.transport.send(o.to, o.msg, o.reliable);
+    for (const o of r.out)
+      this.transport.send(o.to, o.msg, o.reliable, () => this.apply((st, t) => st.refused(o.to, o.msg, t)));
     let changed = false;
     for (const e of r.events) {
       this.emit(e.type, e);
