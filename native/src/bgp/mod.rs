@@ -1,1 +1,3 @@
 //! BGP-4: codec, FSM, sessions, UPDATE encoder.
+
+pub mod codec;
