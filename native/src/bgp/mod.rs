@@ -1,3 +1,4 @@
 //! BGP-4: codec, FSM, sessions, UPDATE encoder.
 
 pub mod codec;
+pub mod fsm;
