@@ -556,7 +556,8 @@ mod tests {
     #[test]
     fn transitions_table() {
         // (from, input, to, NOTIFICATION sent)
-        let cases: Vec<(State, Input, State, Option<(u8, u8)>)> = vec![
+        type Case = (State, Input, State, Option<(u8, u8)>);
+        let cases: Vec<Case> = vec![
             (State::Idle, ManualStart, State::Connect, None),
             (State::Idle, KeepaliveReceived, State::Idle, None),
             (State::Connect, TcpConnected, State::OpenSent, None),
