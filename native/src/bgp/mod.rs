@@ -4,3 +4,4 @@ pub mod codec;
 pub mod fsm;
 pub mod socket;
 pub mod adj_rib_out;
+pub mod peer_config;
