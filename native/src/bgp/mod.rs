@@ -5,3 +5,4 @@ pub mod fsm;
 pub mod socket;
 pub mod adj_rib_out;
 pub mod peer_config;
+pub mod timers;
