@@ -1,1 +1,138 @@
-//! BGP message codec: one file per message kind, every error mapped to its RFC NOTIFICATION.
+//! BGP-4 message codec: one file per message kind, every decode error mapped to the
+//! NOTIFICATION that RFC 4271 §6 / RFC 7606 prescribe.
+//!
+//! # API overview
+//! - Framing: [`frame`]`(buf)` → `Ok(None)` (need more bytes) / `Ok(Some((MessageType, len)))`
+//!   (`buf[..len]` is one whole message with a valid header) / `Err(BgpError)` (send it, close).
+//! - Decoding: [`decode`]`(&buf[..len], &CodecContext)` → [`Message`]. The context says whether
+//!   4-octet ASNs were negotiated (both sides sent the capability).
+//! - Errors: [`BgpError`] `{ code, subcode, data, reason }` is the NOTIFICATION to send plus a
+//!   human reason; `Display` prints "1/2 Message Header Error (Bad Message Length): ...".
+//!   UPDATE problems RFC 7606 lets the session survive are not errors: the decoded
+//!   [`Update`] carries `treat_as_withdraw`, `discarded_attributes` and `errors`.
+//! - Encoding: [`Message::encode`] / `encode_into` for every message kind; [`Open::local`]
+//!   builds our OPEN; [`encode_keepalive`]; [`Notification`] (with names for all codes).
+//! - Route sets: [`UpdateEncoder`] precomputes the attribute bytes of one attribute set for one
+//!   peer context and packs prefixes into as few UPDATEs as fit; `encode_withdrawals_*` and
+//!   `encode_end_of_rib` do the same for withdrawals and End-of-RIB.
+//! - Strings: `"10.0.0.0/24".parse::<Prefix>()`, [`parse_community`], [`parse_large_community`].
+
+mod attributes;
+mod capabilities;
+mod error;
+mod family;
+mod header;
+mod keepalive;
+mod notification;
+mod open;
+mod prefix;
+mod route_refresh;
+mod update;
+mod wire;
+
+pub use attributes::*;
+pub use capabilities::*;
+pub use error::{BgpError, CodecError};
+pub use family::*;
+pub use header::{frame, MessageType, HEADER_LEN, MARKER, MAX_MESSAGE_LEN};
+pub use keepalive::encode_keepalive;
+pub use notification::*;
+pub use open::*;
+pub use prefix::*;
+pub use route_refresh::*;
+pub use update::*;
+
+/// Per-session facts the codec needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodecContext {
+    /// Both sides advertised the 4-octet AS capability: AS_PATH/AGGREGATOR carry 4-octet ASNs.
+    pub four_octet_as: bool,
+}
+
+impl Default for CodecContext {
+    fn default() -> Self {
+        CodecContext {
+            four_octet_as: true,
+        }
+    }
+}
+
+/// The context used for decoding (same facts as for encoding).
+pub type DecodeContext = CodecContext;
+
+/// A BGP message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Open(Open),
+    /// Boxed: an UPDATE is much larger than the other messages.
+    Update(Box<Update>),
+    Notification(Notification),
+    Keepalive,
+    RouteRefresh(RouteRefresh),
+}
+
+impl Message {
+    pub fn message_type(&self) -> MessageType {
+        match self {
+            Message::Open(_) => MessageType::Open,
+            Message::Update(_) => MessageType::Update,
+            Message::Notification(_) => MessageType::Notification,
+            Message::Keepalive => MessageType::Keepalive,
+            Message::RouteRefresh(_) => MessageType::RouteRefresh,
+        }
+    }
+
+    /// Appends the wire form to `out`.
+    pub fn encode_into(&self, ctx: &CodecContext, out: &mut Vec<u8>) {
+        match self {
+            Message::Open(m) => m.encode_into(out),
+            Message::Update(m) => m.encode_into(ctx, out),
+            Message::Notification(m) => m.encode_into(out),
+            Message::Keepalive => encode_keepalive(out),
+            Message::RouteRefresh(m) => m.encode_into(out),
+        }
+    }
+
+    /// The wire form.
+    pub fn encode(&self, ctx: &CodecContext) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_into(ctx, &mut out);
+        out
+    }
+}
+
+/// Decodes one whole message, as delimited by [`frame`]. The header is validated again, so
+/// any byte slice is safe to pass.
+pub fn decode(message: &[u8], ctx: &DecodeContext) -> Result<Message, BgpError> {
+    let ty = match frame(message)? {
+        Some((ty, len)) if len == message.len() => ty,
+        Some((_, len)) => {
+            let field = (len as u16).to_be_bytes().to_vec();
+            return Err(BgpError::new(
+                code::MESSAGE_HEADER,
+                header_subcode::BAD_MESSAGE_LENGTH,
+                field,
+                format!(
+                    "length field {len} does not match the {} bytes given",
+                    message.len()
+                ),
+            ));
+        }
+        None => {
+            return Err(BgpError::new(
+                code::MESSAGE_HEADER,
+                header_subcode::BAD_MESSAGE_LENGTH,
+                message.get(16..18).unwrap_or_default().to_vec(),
+                format!("message is truncated ({} bytes)", message.len()),
+            ))
+        }
+    };
+    let body = &message[HEADER_LEN..];
+    Ok(match ty {
+        MessageType::Open => Message::Open(Open::decode(body)?),
+        MessageType::Update => Message::Update(Box::new(Update::decode(body, ctx)?)),
+        MessageType::Notification => Message::Notification(Notification::decode(body)),
+        MessageType::Keepalive => Message::Keepalive,
+        MessageType::RouteRefresh => Message::RouteRefresh(RouteRefresh::decode(message)?),
+    })
+}
