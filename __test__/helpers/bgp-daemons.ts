@@ -35,7 +35,7 @@ export interface DaemonSpec {
   /** BIRD only: accept any peer from this range with this ASN (dynamic BGP). */
   dynamicRange?: { prefix: string; asn: number; multihop?: boolean; families?: Family[] };
   /** BIRD only: originate these static routes (for BIRD-vs-ferrolb comparisons). */
-  staticRoutesV4?: { file: string };
+  staticRoutesV4?: { file: string; disabled?: boolean };
 }
 
 export interface RibEntry {
@@ -63,6 +63,8 @@ export interface PeerDaemon {
   thaw(): Promise<void>;
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** Runs one command of the daemon's own CLI (birdc, vtysh, gobgp) and returns its output. */
+  cli(...args: string[]): Promise<string>;
   logs(): string;
   pid(): number;
 }
@@ -155,7 +157,8 @@ function birdLocal(spec: DaemonSpec): string {
 function birdConfig(spec: DaemonSpec): string {
   const lines = [`router id ${spec.routerId};`, 'protocol device {}'];
   if (spec.staticRoutesV4) {
-    lines.push(`protocol static static4 { ipv4; include "${spec.staticRoutesV4.file}"; }`);
+    const disabled = spec.staticRoutesV4.disabled ? 'disabled;' : '';
+    lines.push(`protocol static static4 { ${disabled} ipv4; include "${spec.staticRoutesV4.file}"; }`);
   }
   const channels = (fams: Family[], exportAll: boolean) =>
     fams.map((f) => `  ${f} { import all; export ${exportAll ? 'all' : 'none'}; };`).join('\n');
@@ -235,6 +238,7 @@ async function startBird(spec: DaemonSpec): Promise<PeerDaemon> {
       await stopPid(pid);
       rmSync(dir, { recursive: true, force: true });
     },
+    cli: birdc,
     logs: () => proc.output(),
     pid: () => pid,
   };
@@ -398,6 +402,7 @@ async function startFrr(spec: DaemonSpec): Promise<PeerDaemon> {
       rmSync(dir, { recursive: true, force: true });
       rmSync(vtyDir, { recursive: true, force: true });
     },
+    cli: (...args) => vtysh(args.join(' ')),
     logs: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     pid: () => pid,
   };
@@ -513,6 +518,7 @@ async function startGobgp(spec: DaemonSpec): Promise<PeerDaemon> {
       await stopPid(proc.pid!);
       rmSync(dir, { recursive: true, force: true });
     },
+    cli: gobgp,
     logs: () => proc.output(),
     pid: () => proc.pid!,
   };
