@@ -19,6 +19,8 @@
 
 mod attributes;
 mod capabilities;
+mod community;
+mod encoder;
 mod error;
 mod family;
 mod header;
@@ -32,6 +34,8 @@ mod wire;
 
 pub use attributes::*;
 pub use capabilities::*;
+pub use community::*;
+pub use encoder::*;
 pub use error::{BgpError, CodecError};
 pub use family::*;
 pub use header::{frame, MessageType, HEADER_LEN, MARKER, MAX_MESSAGE_LEN};
