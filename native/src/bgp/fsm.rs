@@ -220,6 +220,20 @@ impl Fsm {
         }
     }
 
+    /// A second FSM for an incoming connection that collides with ours (RFC 4271 §6.8):
+    /// started, waiting in Active, never connecting out by itself.
+    pub fn new_accepting(config: FsmConfig) -> Self {
+        let mut f = Fsm::new(config);
+        f.started = true;
+        f.state = State::Active;
+        f
+    }
+
+    /// Whether the peer is wanted (errors lead to an automatic restart).
+    pub fn is_started(&self) -> bool {
+        self.started
+    }
+
     pub fn state(&self) -> State {
         self.state
     }

@@ -2,9 +2,11 @@
 
 pub mod adj_rib_out;
 pub mod codec;
+pub mod events;
 pub mod fsm;
 pub mod peer_config;
+pub mod session;
 pub mod socket;
-pub mod timers;
-pub mod events;
 pub mod status;
+pub mod timers;
+pub mod update_queue;
