@@ -564,3 +564,454 @@ fn decode_mp_nlri(family: Family, bytes: &[u8]) -> Result<(Vec<Prefix>, Vec<u8>)
         _ => Ok((Vec::new(), bytes.to_vec())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{decode, CodecContext, Message};
+    use super::*;
+
+    const FOUR: CodecContext = CodecContext {
+        four_octet_as: true,
+    };
+    const TWO: CodecContext = CodecContext {
+        four_octet_as: false,
+    };
+
+    /// A whole UPDATE built by hand from RFC 4271 §4.3.
+    fn msg(withdrawn: &[u8], attrs: &[u8], nlri: &[u8]) -> Vec<u8> {
+        let mut v = vec![0xff; 16];
+        let total = 23 + withdrawn.len() + attrs.len() + nlri.len();
+        v.extend_from_slice(&(total as u16).to_be_bytes());
+        v.push(2);
+        v.extend_from_slice(&(withdrawn.len() as u16).to_be_bytes());
+        v.extend_from_slice(withdrawn);
+        v.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
+        v.extend_from_slice(attrs);
+        v.extend_from_slice(nlri);
+        v
+    }
+
+    const ORIGIN_IGP: &[u8] = &[0x40, 1, 1, 0];
+    const PATH_65001: &[u8] = &[0x40, 2, 6, 2, 1, 0, 0, 0xfd, 0xe9];
+    const NH: &[u8] = &[0x40, 3, 4, 192, 0, 2, 1];
+    const NET_10: &[u8] = &[8, 10];
+
+    fn base_with(extra: &[u8]) -> Vec<u8> {
+        [ORIGIN_IGP, PATH_65001, NH, extra].concat()
+    }
+
+    fn ok(bytes: &[u8], ctx: &CodecContext) -> Update {
+        match decode(bytes, ctx) {
+            Ok(Message::Update(u)) => *u,
+            other => panic!("expected an UPDATE, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn valid_update_decodes_every_attribute() {
+        let extra = [
+            &[0x80, 4, 4, 0, 0, 0, 5][..],                       // MED
+            &[0x40, 5, 4, 0, 0, 0, 200],                         // LOCAL_PREF
+            &[0x40, 6, 0],                                       // ATOMIC_AGGREGATE
+            &[0xc0, 7, 8, 0, 0, 0xfd, 0xe9, 10, 0, 0, 1],        // AGGREGATOR
+            &[0xc0, 8, 4, 0xff, 0xff, 0xff, 1],                  // COMMUNITIES
+            &[0x80, 9, 4, 10, 0, 0, 9],                          // ORIGINATOR_ID
+            &[0x80, 10, 8, 1, 1, 1, 1, 2, 2, 2, 2],              // CLUSTER_LIST
+            &[0xc0, 32, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3], // LARGE_COMMUNITIES
+        ]
+        .concat();
+        let u = ok(&msg(&[], &base_with(&extra), NET_10), &FOUR);
+        assert!(
+            !u.treat_as_withdraw && u.errors.is_empty(),
+            "{:?}",
+            u.errors
+        );
+        let a = &u.attributes;
+        assert_eq!(a.origin, Some(Origin::Igp));
+        assert_eq!(a.as_path.as_ref().unwrap().to_string(), "65001");
+        assert_eq!(a.next_hop, Some(Ipv4Addr::new(192, 0, 2, 1)));
+        assert_eq!(
+            (a.med, a.local_pref, a.atomic_aggregate),
+            (Some(5), Some(200), true)
+        );
+        assert_eq!(a.aggregator.unwrap().asn, 65001);
+        assert_eq!(a.communities, [0xffff_ff01]);
+        assert_eq!(a.originator_id, Some(Ipv4Addr::new(10, 0, 0, 9)));
+        assert_eq!(a.cluster_list.len(), 2);
+        assert_eq!(a.large_communities[0].to_string(), "1:2:3");
+        assert_eq!(
+            u.announced(),
+            vec![Prefix::V4("10.0.0.0/8".parse().unwrap())]
+        );
+        // The general encoder reproduces the same bytes.
+        let mut again = Vec::new();
+        u.encode_into(&FOUR, &mut again);
+        assert_eq!(again, msg(&[], &base_with(&extra), NET_10));
+    }
+
+    /// RFC 7606 outcomes that keep the session up.
+    #[test]
+    fn tolerated_errors_follow_rfc_7606() {
+        enum Want {
+            Withdraw,
+            Discard(u8),
+            Clean,
+        }
+        use Want::*;
+        let cases: Vec<(&str, Vec<u8>, Vec<u8>, Want)> = vec![
+            (
+                "ORIGIN value 3",
+                [&[0x40, 1, 1, 3][..], PATH_65001, NH].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "ORIGIN length 2",
+                [&[0x40, 1, 2, 0, 0][..], PATH_65001, NH].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "ORIGIN flagged optional",
+                [&[0xc0, 1, 1, 0][..], PATH_65001, NH].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "AS_PATH segment type 9",
+                [ORIGIN_IGP, &[0x40, 2, 6, 9, 1, 0, 0, 0xfd, 0xe9], NH].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "AS_PATH zero-length segment",
+                [ORIGIN_IGP, &[0x40, 2, 2, 2, 0], NH].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "AS_PATH overrun",
+                [ORIGIN_IGP, &[0x40, 2, 4, 2, 2, 0, 0], NH].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "NEXT_HOP length 5",
+                [ORIGIN_IGP, PATH_65001, &[0x40, 3, 5, 1, 2, 3, 4, 5]].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "NEXT_HOP 0.0.0.0",
+                [ORIGIN_IGP, PATH_65001, &[0x40, 3, 4, 0, 0, 0, 0]].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "NEXT_HOP multicast",
+                [ORIGIN_IGP, PATH_65001, &[0x40, 3, 4, 224, 0, 0, 1]].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "missing NEXT_HOP",
+                [ORIGIN_IGP, PATH_65001].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "missing ORIGIN",
+                [PATH_65001, NH].concat(),
+                NET_10.into(),
+                Withdraw,
+            ),
+            ("no attributes at all", vec![], NET_10.into(), Withdraw),
+            (
+                "no NLRI, no mandatory attributes",
+                ORIGIN_IGP.to_vec(),
+                vec![],
+                Clean,
+            ),
+            (
+                "MED length 3",
+                base_with(&[0x80, 4, 3, 0, 0, 1]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "LOCAL_PREF length 2",
+                base_with(&[0x40, 5, 2, 0, 1]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "ATOMIC_AGGREGATE length 1",
+                base_with(&[0x40, 6, 1, 0]),
+                NET_10.into(),
+                Discard(6),
+            ),
+            (
+                "AGGREGATOR length 5",
+                base_with(&[0xc0, 7, 5, 0, 0, 0, 0, 0]),
+                NET_10.into(),
+                Discard(7),
+            ),
+            (
+                "COMMUNITIES length 6",
+                base_with(&[0xc0, 8, 6, 0, 0, 0, 0, 0, 0]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "COMMUNITIES empty",
+                base_with(&[0xc0, 8, 0]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "COMMUNITIES flagged well-known",
+                base_with(&[0x40, 8, 4, 0, 0, 0, 0]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "LARGE_COMMUNITIES length 13",
+                base_with(&[0xc0, 32, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "ORIGINATOR_ID length 3",
+                base_with(&[0x80, 9, 3, 0, 0, 0]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "CLUSTER_LIST length 5",
+                base_with(&[0x80, 10, 5, 0, 0, 0, 0, 0]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "duplicate ORIGIN",
+                base_with(&[0x40, 1, 1, 2]),
+                NET_10.into(),
+                Discard(1),
+            ),
+            (
+                "attribute overruns the attributes",
+                base_with(&[0xc0, 8, 8, 0, 0, 0, 1]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "extended length overruns",
+                base_with(&[0xd0, 8, 1, 0, 0]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "two trailing bytes",
+                base_with(&[0xc0, 8]),
+                NET_10.into(),
+                Withdraw,
+            ),
+            (
+                "AS4_PATH on a 4-octet session",
+                base_with(&[0xc0, 17, 6, 2, 1, 0, 0, 0, 1]),
+                NET_10.into(),
+                Discard(17),
+            ),
+            (
+                "unknown optional non-transitive",
+                base_with(&[0x80, 99, 1, 7]),
+                NET_10.into(),
+                Clean,
+            ),
+        ];
+        for (name, attrs, nlri, want) in cases {
+            let u = ok(&msg(&[], &attrs, &nlri), &FOUR);
+            match want {
+                Withdraw => {
+                    assert!(u.treat_as_withdraw, "{name}: {:?}", u.errors);
+                    assert!(u.announced().is_empty(), "{name}");
+                    assert_eq!(u.withdrawn_prefixes().len(), nlri.len() / 2, "{name}");
+                    assert!(!u.errors.is_empty(), "{name}: a reason is recorded");
+                }
+                Discard(code) => {
+                    assert!(!u.treat_as_withdraw, "{name}: {:?}", u.errors);
+                    assert_eq!(u.discarded_attributes, [code], "{name}");
+                    assert_eq!(u.announced().len(), 1, "{name}");
+                }
+                Clean => assert!(
+                    !u.treat_as_withdraw && u.errors.is_empty(),
+                    "{name}: {:?}",
+                    u.errors
+                ),
+            }
+        }
+    }
+
+    /// RFC 7606/4271 cases that reset the session, with the NOTIFICATION code/subcode/data.
+    #[test]
+    fn fatal_errors_carry_code_subcode_and_data() {
+        let mp_bad_nh = [0x80, 14, 9, 0, 2, 1, 4, 1, 2, 3, 4, 0];
+        let mp_short = [0x80, 14, 2, 0, 2];
+        let mp_flags = [0xc0, 15, 3, 0, 2, 1];
+        let unknown_wk = [0x40, 99, 1, 7];
+        let mut bad_withdrawn_len = msg(&[], ORIGIN_IGP, &[]);
+        bad_withdrawn_len[20] = 9; // withdrawn length 9 in a 4-byte body
+        let mut bad_attr_len = msg(&[], ORIGIN_IGP, &[]);
+        bad_attr_len[22] = 9;
+        let cases: Vec<(&str, Vec<u8>, u8, Vec<u8>)> = vec![
+            ("withdrawn length too large", bad_withdrawn_len, 1, vec![]),
+            ("attribute length too large", bad_attr_len, 1, vec![]),
+            (
+                "NLRI prefix /33",
+                msg(&[], &base_with(&[]), &[33, 1, 2, 3, 4, 5]),
+                10,
+                vec![],
+            ),
+            (
+                "NLRI truncated",
+                msg(&[], &base_with(&[]), &[24, 10, 0]),
+                10,
+                vec![],
+            ),
+            (
+                "withdrawn prefix /40",
+                msg(&[40, 1, 2, 3, 4, 5], &[], &[]),
+                10,
+                vec![],
+            ),
+            (
+                "unrecognized well-known",
+                msg(&[], &base_with(&unknown_wk), NET_10),
+                2,
+                unknown_wk.to_vec(),
+            ),
+            (
+                "MP_REACH IPv6 next hop of 4 bytes",
+                msg(&[], &base_with(&mp_bad_nh), &[]),
+                9,
+                mp_bad_nh.to_vec(),
+            ),
+            (
+                "MP_REACH truncated",
+                msg(&[], &base_with(&mp_short), &[]),
+                9,
+                mp_short.to_vec(),
+            ),
+            (
+                "MP_UNREACH flagged transitive",
+                msg(&[], &mp_flags, &[]),
+                4,
+                mp_flags.to_vec(),
+            ),
+            (
+                "MP_UNREACH twice",
+                msg(
+                    &[],
+                    &[&[0x80, 15, 3, 0, 2, 1][..], &[0x80, 15, 3, 0, 2, 1]].concat(),
+                    &[],
+                ),
+                1,
+                vec![],
+            ),
+            (
+                "MP_UNREACH overruns",
+                msg(&[], &[0x80, 15, 9, 0, 2, 1], &[]),
+                5,
+                vec![0x80, 15, 9, 0, 2, 1],
+            ),
+            (
+                "MP_UNREACH prefix /129",
+                msg(&[], &[0x80, 15, 4, 0, 2, 1, 129], &[]),
+                10,
+                vec![],
+            ),
+        ];
+        for (name, bytes, sub, data) in cases {
+            let e = decode(&bytes, &FOUR).expect_err(name);
+            assert_eq!(
+                (e.code, e.subcode, &e.data),
+                (3, sub, &data),
+                "{name}: {}",
+                e.reason
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_transitive_attributes_are_kept_with_partial_set() {
+        let u = ok(&msg(&[], &base_with(&[0xc0, 99, 2, 7, 8]), NET_10), &FOUR);
+        assert_eq!(
+            u.attributes.unknown,
+            [RawAttribute {
+                flags: 0xe0,
+                code: 99,
+                value: vec![7, 8]
+            }]
+        );
+    }
+
+    #[test]
+    fn two_octet_session_merges_as4_path_and_as4_aggregator() {
+        let attrs = [
+            ORIGIN_IGP,
+            &[0x40, 2, 6, 2, 2, 0xfd, 0xe9, 0x5b, 0xa0][..], // 65001 AS_TRANS
+            NH,
+            &[0xc0, 7, 6, 0x5b, 0xa0, 10, 0, 0, 1], // AGGREGATOR AS_TRANS
+            &[0xc0, 17, 6, 2, 1, 0xfa, 0x56, 0xea, 0], // AS4_PATH 4200000000
+            &[0xc0, 18, 8, 0xfa, 0x56, 0xea, 0, 10, 0, 0, 1], // AS4_AGGREGATOR
+        ]
+        .concat();
+        let u = ok(&msg(&[], &attrs, NET_10), &TWO);
+        assert_eq!(
+            u.attributes.as_path.as_ref().unwrap().to_string(),
+            "65001 4200000000"
+        );
+        assert_eq!(u.attributes.aggregator.unwrap().asn, 4_200_000_000);
+        assert!(u.errors.is_empty(), "{:?}", u.errors);
+        // A confederation segment in AS4_PATH: the attribute is discarded, the path kept.
+        let attrs = [
+            ORIGIN_IGP,
+            &[0x40, 2, 4, 2, 1, 0xfd, 0xe9][..],
+            NH,
+            &[0xc0, 17, 6, 3, 1, 0, 0, 0, 1],
+        ]
+        .concat();
+        let u = ok(&msg(&[], &attrs, NET_10), &TWO);
+        assert_eq!(u.discarded_attributes, [17]);
+        assert_eq!(u.attributes.as_path.unwrap().to_string(), "65001");
+    }
+
+    #[test]
+    fn mp_reach_families() {
+        // IPv6 unicast with a 16-byte next hop, and an unknown family kept raw.
+        let mut mp = vec![0x80, 14, 0, 0, 2, 1, 16];
+        mp.extend_from_slice(&Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1).octets());
+        mp.extend_from_slice(&[0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1]);
+        mp[2] = (mp.len() - 3) as u8;
+        let u = ok(
+            &msg(&[], &[&mp[..], ORIGIN_IGP, PATH_65001].concat(), &[]),
+            &FOUR,
+        );
+        assert!(!u.treat_as_withdraw, "{:?}", u.errors);
+        assert_eq!(
+            u.announced(),
+            vec![Prefix::V6("2001:db8:0:1::/64".parse().unwrap())]
+        );
+        // MP_REACH without ORIGIN: treat-as-withdraw covers the MP prefixes too.
+        let u = ok(&msg(&[], &[&mp[..], PATH_65001].concat(), &[]), &FOUR);
+        assert!(u.treat_as_withdraw);
+        assert_eq!(u.withdrawn_prefixes().len(), 1);
+        let evpn = [0x80, 14, 11, 0, 25, 70, 4, 1, 2, 3, 4, 0, 2, 0];
+        let u = ok(
+            &msg(&[], &[&evpn[..], ORIGIN_IGP, PATH_65001].concat(), &[]),
+            &FOUR,
+        );
+        let r = u.mp_reach.unwrap();
+        assert_eq!((r.family, r.raw_nlri), (Family::new(25, 70), vec![2, 0]));
+    }
+}
