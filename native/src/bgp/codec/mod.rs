@@ -32,6 +32,9 @@ mod route_refresh;
 mod update;
 mod wire;
 
+#[cfg(test)]
+mod robustness_tests;
+
 pub use attributes::*;
 pub use capabilities::*;
 pub use community::*;
