@@ -10,3 +10,4 @@ pub mod socket;
 pub mod status;
 pub mod timers;
 pub mod update_queue;
+pub mod route_set;
