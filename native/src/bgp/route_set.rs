@@ -102,7 +102,7 @@ pub fn parse_prefix_strings(
 
 /// Packed IPv4: 4 address bytes (network order) + 1 length byte per prefix.
 pub fn parse_packed_v4(field: &str, buf: &[u8], out: &mut Vec<V4Prefix>) -> Result<(), String> {
-    if buf.len() % 5 != 0 {
+    if !buf.len().is_multiple_of(5) {
         return Err(format!(
             "{field}: length {} is not a multiple of 5",
             buf.len()
@@ -121,7 +121,7 @@ pub fn parse_packed_v4(field: &str, buf: &[u8], out: &mut Vec<V4Prefix>) -> Resu
 
 /// Packed IPv6: 16 address bytes + 1 length byte per prefix.
 pub fn parse_packed_v6(field: &str, buf: &[u8], out: &mut Vec<V6Prefix>) -> Result<(), String> {
-    if buf.len() % 17 != 0 {
+    if !buf.len().is_multiple_of(17) {
         return Err(format!(
             "{field}: length {} is not a multiple of 17",
             buf.len()
