@@ -592,6 +592,10 @@ impl Session {
                 None => continue,
             };
             for t in expired {
+                if t == Timer::ConnectRetry && w == Which::Main && self.connecting.is_some() {
+                    let msg = format!("connect to {}: no answer before the retry timer (filtered, or TCP MD5 mismatch?)", self.peer_addr());
+                    self.status().last_error = Some(msg);
+                }
                 if t == Timer::Hold {
                     let msg = format!(
                         "hold timer expired ({} s without a message)",

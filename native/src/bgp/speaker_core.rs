@@ -1,0 +1,443 @@
+//! The speaker without napi: peers keyed by name, the listener dispatching incoming
+//! connections by source address, the desired route set fanned out as shared views.
+//! Must be created and driven inside a tokio runtime.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::adj_rib_out::{DesiredRoutes, PeerView, RouteGroup};
+use super::codec::{Notification, RouteAttributes};
+use super::events::EventSink;
+use super::fsm::{codes, StopReason};
+use super::peer_config::PeerConfig;
+use super::session::{self, PeerCommand, Routes, SessionHandle};
+use super::socket::Listener;
+use super::status::BgpPeerStatus;
+use super::update_queue::AttrTable;
+
+/// How long `close()` waits for all sessions to flush their Cease.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+struct Inner {
+    peers: BTreeMap<String, SessionHandle>,
+    routes: DesiredRoutes,
+    attrs: Arc<AttrTable>,
+    closed: bool,
+}
+
+pub struct SpeakerCore {
+    listener: Option<Arc<Listener>>,
+    listen_port: Option<u16>,
+    accept_task: Mutex<Option<JoinHandle<()>>>,
+    inner: Arc<Mutex<Inner>>,
+    events: EventSink,
+}
+
+fn lock(m: &Mutex<Inner>) -> std::sync::MutexGuard<'_, Inner> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl SpeakerCore {
+    pub fn new(listen: Option<SocketAddr>, events: EventSink) -> io::Result<Self> {
+        let inner = Arc::new(Mutex::new(Inner {
+            peers: BTreeMap::new(),
+            routes: DesiredRoutes::default(),
+            attrs: Arc::new(Vec::new()),
+            closed: false,
+        }));
+        let (listener, listen_port, accept_task) = match listen {
+            None => (None, None, None),
+            Some(addr) => {
+                let l = Arc::new(Listener::bind(addr)?);
+                let port = l.local_addr()?.port();
+                let task = tokio::spawn(accept_loop(l.clone(), inner.clone()));
+                (Some(l), Some(port), Some(task))
+            }
+        };
+        Ok(SpeakerCore {
+            listener,
+            listen_port,
+            accept_task: Mutex::new(accept_task),
+            inner,
+            events,
+        })
+    }
+
+    pub fn listen_port(&self) -> Option<u16> {
+        self.listen_port
+    }
+
+    /// Diffs by name: new peers start, removed ones get Cease 6/3, changed ones 6/6 and a
+    /// fresh session, unchanged ones are untouched.
+    pub fn set_peers(&self, peers: Vec<PeerConfig>) {
+        let mut inner = lock(&self.inner);
+        if inner.closed {
+            return;
+        }
+        let wanted: BTreeMap<String, PeerConfig> =
+            peers.into_iter().map(|p| (p.name.clone(), p)).collect();
+        let names: Vec<String> = inner.peers.keys().cloned().collect();
+        for name in names {
+            let keep = wanted
+                .get(&name)
+                .is_some_and(|c| *c == inner.peers[&name].shared.config);
+            if !keep {
+                let reason = if wanted.contains_key(&name) {
+                    StopReason::ConfigChange
+                } else {
+                    StopReason::PeerDeconfigured
+                };
+                if let Some(old) = inner.peers.remove(&name) {
+                    self.set_listener_key(old.shared.config.address, None);
+                    let (tx, _rx) = oneshot::channel();
+                    let _ = old.tx.send(PeerCommand::Stop(reason, tx));
+                }
+            }
+        }
+        let new: Vec<PeerConfig> = wanted
+            .into_values()
+            .filter(|c| !inner.peers.contains_key(&c.name))
+            .collect();
+        let views = inner.routes.views_for(new.iter().map(|c| c.name.as_str()));
+        for c in new {
+            // The listener must know the MD5 key before the peer's SYN arrives.
+            self.set_listener_key(c.address, c.password.as_deref());
+            let routes = Routes {
+                view: views.get(&c.name).cloned().unwrap_or_else(PeerView::empty),
+                attrs: inner.attrs.clone(),
+            };
+            let name = c.name.clone();
+            let handle = session::spawn(c, routes, self.events.clone());
+            inner.peers.insert(name, handle);
+        }
+    }
+
+    fn set_listener_key(&self, addr: IpAddr, key: Option<&str>) {
+        if let Some(l) = &self.listener {
+            if let Err(e) = l.set_md5_key(addr, key) {
+                let msg = format!("setting the TCP MD5 key for {addr} on the listener: {e}");
+                (self.events)(super::events::BgpEvent::error(&addr.to_string(), msg, None));
+            }
+        }
+    }
+
+    /// Replaces the desired route set; every session gets its (shared) view and sends the
+    /// difference.
+    pub fn set_routes(&self, groups: Vec<RouteGroup>, attrs: Vec<RouteAttributes>) {
+        let mut inner = lock(&self.inner);
+        if inner.closed {
+            return;
+        }
+        inner.routes = DesiredRoutes { groups };
+        inner.attrs = Arc::new(attrs);
+        let views = inner
+            .routes
+            .views_for(inner.peers.keys().map(String::as_str));
+        for (name, h) in &inner.peers {
+            let view = views.get(name).cloned().unwrap_or_else(PeerView::empty);
+            let _ = h.tx.send(PeerCommand::Routes(Routes {
+                view,
+                attrs: inner.attrs.clone(),
+            }));
+        }
+        // The sessions hold the views; the per-group prefix lists are not needed any more.
+        for g in &mut inner.routes.groups {
+            g.v4.shrink_to_fit();
+            g.v6.shrink_to_fit();
+        }
+    }
+
+    pub fn status(&self) -> Vec<BgpPeerStatus> {
+        let inner = lock(&self.inner);
+        let now = std::time::Instant::now();
+        inner
+            .peers
+            .values()
+            .map(|h| {
+                let st = h.shared.status.lock().unwrap_or_else(|e| e.into_inner());
+                st.to_js(&h.shared.config.name, h.shared.config.address, now)
+            })
+            .collect()
+    }
+
+    /// Cease 6/2 to every peer, flushed, then sockets and listener closed. Idempotent.
+    pub async fn close(&self) {
+        let (handles, task) = {
+            let mut inner = lock(&self.inner);
+            inner.closed = true;
+            let peers = std::mem::take(&mut inner.peers);
+            let task = self
+                .accept_task
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            (peers, task)
+        };
+        if let Some(t) = task {
+            t.abort();
+            let _ = t.await;
+        }
+        let mut waits = Vec::new();
+        for (_, h) in handles {
+            let (tx, rx) = oneshot::channel();
+            if h.tx
+                .send(PeerCommand::Stop(StopReason::AdminShutdown, tx))
+                .is_ok()
+            {
+                waits.push((rx, h.task));
+            }
+        }
+        let all = async {
+            for (rx, task) in waits {
+                let _ = rx.await;
+                let _ = task.await;
+            }
+        };
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, all).await;
+    }
+}
+
+/// Hands each accepted connection to the peer with that source address; strangers get
+/// Cease 6/5 (Connection Rejected).
+async fn accept_loop(listener: Arc<Listener>, inner: Arc<Mutex<Inner>>) {
+    loop {
+        let (stream, from) = match listener.accept().await {
+            Ok(x) => x,
+            Err(_) => {
+                // EMFILE and friends: back off instead of spinning.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let target = {
+            let inner = lock(&inner);
+            inner
+                .peers
+                .values()
+                .find(|h| h.shared.config.address == from.ip())
+                .map(|h| h.tx.clone())
+        };
+        match target {
+            Some(tx) => {
+                let _ = tx.send(PeerCommand::Incoming(stream));
+            }
+            None => {
+                tokio::spawn(async move {
+                    let mut s = stream;
+                    let mut b = Vec::new();
+                    Notification::cease(codes::CEASE_CONNECTION_REJECTED).encode_into(&mut b);
+                    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+                        s.write_all(&b).await?;
+                        s.shutdown().await
+                    })
+                    .await;
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bgp::adj_rib_out::V4Prefix;
+    use crate::bgp::events::BgpEvent;
+    use crate::bgp::peer_config::{validate_peer, BgpPeerConfig};
+    use std::net::Ipv4Addr;
+
+    fn peer(
+        name: &str,
+        address: &str,
+        local: u32,
+        remote: u32,
+        f: impl FnOnce(&mut BgpPeerConfig),
+    ) -> PeerConfig {
+        let mut p = BgpPeerConfig {
+            name: name.into(),
+            address: address.into(),
+            local_asn: f64::from(local),
+            peer_asn: f64::from(remote),
+            connect_retry_secs: Some(0.2),
+            hold_time_secs: Some(9.0),
+            ..Default::default()
+        };
+        f(&mut p);
+        validate_peer(0, &p, Ipv4Addr::new(10, 0, 0, local as u8)).unwrap()
+    }
+
+    fn recorder() -> (EventSink, Arc<Mutex<Vec<BgpEvent>>>) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l = log.clone();
+        (Arc::new(move |e| l.lock().unwrap().push(e)), log)
+    }
+
+    async fn wait_for(what: &str, mut f: impl FnMut() -> bool) -> bool {
+        for _ in 0..100 {
+            if f() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        eprintln!("timed out waiting for {what}");
+        false
+    }
+
+    fn state(s: &SpeakerCore, name: &str) -> String {
+        s.status()
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.state)
+            .unwrap_or_default()
+    }
+
+    /// A passive side with a listener on 127.0.0.1 and an active side from 127.0.0.2.
+    async fn pair(
+        pw_a: Option<&str>,
+        pw_b: Option<&str>,
+    ) -> (SpeakerCore, SpeakerCore, Arc<Mutex<Vec<BgpEvent>>>) {
+        let (ev_a, log_a) = recorder();
+        let a = SpeakerCore::new(Some("127.0.0.1:0".parse().unwrap()), ev_a).unwrap();
+        let port = a.listen_port().unwrap();
+        let b = SpeakerCore::new(None, crate::bgp::events::discard()).unwrap();
+        let pa = pw_a.map(str::to_string);
+        a.set_peers(vec![peer("b", "127.0.0.2", 65001, 65002, |p| {
+            p.passive = Some(true);
+            p.password = pa;
+        })]);
+        let pb = pw_b.map(str::to_string);
+        b.set_peers(vec![peer("a", "127.0.0.1", 65002, 65001, |p| {
+            p.port = Some(f64::from(port));
+            p.source_address = Some("127.0.0.2".into());
+            p.password = pb;
+        })]);
+        (a, b, log_a)
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn two_speakers_establish_exchange_routes_and_cease() {
+        rt().block_on(async {
+            let (a, b, log_a) = pair(None, None).await;
+            assert!(wait_for("a Established", || state(&a, "b") == "Established").await);
+            assert!(wait_for("b Established", || state(&b, "a") == "Established").await);
+            let v4: Vec<V4Prefix> = (0..5000u32)
+                .map(|i| V4Prefix {
+                    addr: 0x0a00_0000 + i,
+                    len: 32,
+                })
+                .collect();
+            b.set_routes(
+                vec![RouteGroup {
+                    attr: 0,
+                    peers: None,
+                    v4,
+                    v6: vec![],
+                }],
+                vec![RouteAttributes::default()],
+            );
+            let received = || a.status()[0].prefixes_received;
+            assert!(
+                wait_for("5000 received", || received() == 5000.0).await,
+                "{}",
+                received()
+            );
+            assert_eq!(b.status()[0].prefixes_advertised, 5000.0);
+            // Withdraw half.
+            let v4: Vec<V4Prefix> = (0..2500u32)
+                .map(|i| V4Prefix {
+                    addr: 0x0a00_0000 + i,
+                    len: 32,
+                })
+                .collect();
+            b.set_routes(
+                vec![RouteGroup {
+                    attr: 0,
+                    peers: None,
+                    v4,
+                    v6: vec![],
+                }],
+                vec![RouteAttributes::default()],
+            );
+            assert!(
+                wait_for("2500 received", || received() == 2500.0).await,
+                "{}",
+                received()
+            );
+            let st = b.status()[0].clone();
+            assert_eq!(st.negotiated_hold_time_secs, Some(9));
+            assert_eq!(st.four_octet_asn, Some(true));
+            assert_eq!(st.peer_router_id.as_deref(), Some("10.0.0.233"));
+            // close(): the peer sees Cease 6/2.
+            b.close().await;
+            assert!(
+                wait_for("a sees the Cease", || a.status()[0]
+                    .last_notification_received
+                    .is_some())
+                .await
+            );
+            let n = a.status()[0].last_notification_received.unwrap();
+            assert_eq!((n.code, n.subcode), (6, 2));
+            assert!(log_a.lock().unwrap().iter().any(|e| e.kind == "endOfRib"));
+            a.close().await;
+            a.close().await; // idempotent
+        });
+    }
+
+    #[test]
+    fn md5_matching_establishes_and_mismatch_does_not() {
+        rt().block_on(async {
+            let (a, b, _) = pair(Some("s3cret"), Some("s3cret")).await;
+            assert!(wait_for("MD5 session", || state(&a, "b") == "Established").await);
+            a.close().await;
+            b.close().await;
+            let (a, b, _) = pair(Some("s3cret"), Some("wrong")).await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            assert_ne!(state(&a, "b"), "Established");
+            assert_ne!(state(&b, "a"), "Established");
+            assert!(b.status()[0].last_error.is_some());
+            a.close().await;
+            b.close().await;
+        });
+    }
+
+    #[test]
+    fn unknown_source_gets_connection_rejected_and_removed_peer_gets_deconfigured() {
+        rt().block_on(async {
+            let (a, b, _) = pair(None, None).await;
+            assert!(wait_for("Established", || state(&b, "a") == "Established").await);
+            // Removing the peer on a sends 6/3 to b.
+            a.set_peers(vec![]);
+            assert!(
+                wait_for("b sees 6/3", || b.status()[0]
+                    .last_notification_received
+                    .map(|n| (n.code, n.subcode))
+                    == Some((6, 3)))
+                .await
+            );
+            // b reconnects and is now a stranger: 6/5.
+            assert!(
+                wait_for("b sees 6/5", || b.status()[0]
+                    .last_notification_received
+                    .map(|n| (n.code, n.subcode))
+                    == Some((6, 5)))
+                .await
+            );
+            a.close().await;
+            b.close().await;
+        });
+    }
+}
