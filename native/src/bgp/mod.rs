@@ -5,6 +5,7 @@ pub mod codec;
 pub mod events;
 pub mod fsm;
 pub mod napi_codec;
+pub mod napi_codec;
 pub mod peer_config;
 pub mod session;
 pub mod socket;
