@@ -1,71 +1,11 @@
 //! From what `setRoutes` hands over to the compact Adj-RIB-Out groups: prefixes parsed
-//! straight from strings or packed buffers into 8-byte keys, attribute sets parsed and
-//! interned so equal sets share one id for the whole life of the speaker.
+//! straight from strings or packed buffers into 8-byte keys (the codec's napi layer parses
+//! the attributes), attribute sets interned so equal sets share one id for the speaker's life.
 
 use std::net::IpAddr;
 
 use super::adj_rib_out::{AttrId, V4Prefix, V6Prefix, MAX_ATTR_ID};
-use super::codec::{parse_community, parse_large_community, Origin, RouteAttributes};
-
-/// The attribute fields as JS gives them (already unpacked from the napi object).
-#[derive(Clone, Debug, Default)]
-pub struct AttrInput<'a> {
-    pub origin: Option<&'a str>,
-    pub med: Option<f64>,
-    pub local_pref: Option<f64>,
-    pub communities: &'a [String],
-    pub large_communities: &'a [String],
-}
-
-fn u32_field(field: &str, v: f64) -> Result<u32, String> {
-    if !v.is_finite() || v.fract() != 0.0 || !(0.0..=4_294_967_295.0).contains(&v) {
-        return Err(format!("{field}: {v} is not an integer in 0..4294967295"));
-    }
-    Ok(v as u32)
-}
-
-/// Parses one group's attributes; `field` is e.g. `groups[2].attributes`.
-pub fn parse_attributes(field: &str, a: &AttrInput<'_>) -> Result<RouteAttributes, String> {
-    let origin = match a.origin {
-        None | Some("igp") => Origin::Igp,
-        Some("egp") => Origin::Egp,
-        Some("incomplete") => Origin::Incomplete,
-        Some(o) => {
-            return Err(format!(
-                "{field}.origin: {o:?} is not one of igp, egp, incomplete"
-            ))
-        }
-    };
-    let med = a
-        .med
-        .map(|v| u32_field(&format!("{field}.med"), v))
-        .transpose()?;
-    let local_pref = a
-        .local_pref
-        .map(|v| u32_field(&format!("{field}.localPref"), v))
-        .transpose()?;
-    let communities = a
-        .communities
-        .iter()
-        .enumerate()
-        .map(|(i, c)| parse_community(c).map_err(|e| format!("{field}.communities[{i}]: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let large_communities = a
-        .large_communities
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            parse_large_community(c).map_err(|e| format!("{field}.largeCommunities[{i}]: {e}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(RouteAttributes {
-        origin,
-        med,
-        local_pref,
-        communities,
-        large_communities,
-    })
-}
+use super::codec::RouteAttributes;
 
 fn host_bits(field: &str, i: usize, addr: IpAddr, len: u8) -> String {
     format!("{field}[{i}]: {addr}/{len} is not a valid prefix (length too long or host bits set)")
@@ -167,73 +107,6 @@ impl AttrInterner {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn attributes_parse_and_name_the_field() {
-        let comms = vec!["65000:100".to_string(), "no-export".to_string()];
-        let large = vec!["1:2:3".to_string(), "large:4:5:6".to_string()];
-        let a = parse_attributes(
-            "groups[0].attributes",
-            &AttrInput {
-                origin: Some("incomplete"),
-                med: Some(5.0),
-                local_pref: Some(200.0),
-                communities: &comms,
-                large_communities: &large,
-            },
-        )
-        .unwrap();
-        assert_eq!(a.origin, Origin::Incomplete);
-        assert_eq!((a.med, a.local_pref), (Some(5), Some(200)));
-        assert_eq!(a.communities, vec![65000 << 16 | 100, 0xFFFF_FF01]);
-        assert_eq!(a.large_communities.len(), 2);
-        let bad = [
-            (
-                AttrInput {
-                    origin: Some("bgp"),
-                    ..Default::default()
-                },
-                "groups[0].attributes.origin",
-            ),
-            (
-                AttrInput {
-                    med: Some(-1.0),
-                    ..Default::default()
-                },
-                "groups[0].attributes.med",
-            ),
-            (
-                AttrInput {
-                    local_pref: Some(1.5),
-                    ..Default::default()
-                },
-                "groups[0].attributes.localPref",
-            ),
-        ];
-        for (input, want) in bad {
-            let e = parse_attributes("groups[0].attributes", &input).unwrap_err();
-            assert!(e.starts_with(want), "{e}");
-        }
-        let c = vec!["x".to_string()];
-        let e = parse_attributes(
-            "g",
-            &AttrInput {
-                communities: &c,
-                ..Default::default()
-            },
-        )
-        .unwrap_err();
-        assert!(e.starts_with("g.communities[0]"), "{e}");
-        let e = parse_attributes(
-            "g",
-            &AttrInput {
-                large_communities: &c,
-                ..Default::default()
-            },
-        )
-        .unwrap_err();
-        assert!(e.starts_with("g.largeCommunities[0]"), "{e}");
-    }
 
     #[test]
     fn prefixes_from_strings_and_packed() {
