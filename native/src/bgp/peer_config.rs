@@ -269,15 +269,17 @@ pub fn validate_peer(
     })
 }
 
-/// Validates the whole desired peer set: each peer, unique names, one peer per address
-/// (incoming connections are matched by their source address).
+/// Validates the whole desired peer set: each peer, unique names, and no two sessions that
+/// would be the same TCP connection (same address, port and source address). Several
+/// peers may share an address when their source addresses differ (many sessions from one
+/// host); incoming connections are matched on both ends.
 pub fn validate_peers(
     peers: &[BgpPeerConfig],
     default_router_id: Ipv4Addr,
 ) -> Result<Vec<PeerConfig>, String> {
     let mut out = Vec::with_capacity(peers.len());
     let mut names: HashMap<&str, usize> = HashMap::new();
-    let mut addresses: HashMap<IpAddr, usize> = HashMap::new();
+    let mut endpoints: HashMap<(IpAddr, u16, Option<IpAddr>), usize> = HashMap::new();
     for (i, p) in peers.iter().enumerate() {
         let c = validate_peer(i, p, default_router_id)?;
         if let Some(j) = names.insert(&p.name, i) {
@@ -287,9 +289,9 @@ pub fn validate_peers(
                 p.name
             ));
         }
-        if let Some(j) = addresses.insert(c.address, i) {
+        if let Some(j) = endpoints.insert((c.address, c.port, c.source_address), i) {
             return Err(format!(
-                "{}: {} is already used by peers[{j}]",
+                "{}: {} (same port and sourceAddress) is already used by peers[{j}]",
                 field(i, "address"),
                 c.address
             ));
@@ -432,7 +434,13 @@ mod tests {
         let err = validate_peers(&[a.clone(), a.clone()], Ipv4Addr::LOCALHOST).unwrap_err();
         assert!(err.starts_with("peers[1].name"), "{err}");
         b.address = a.address.clone();
-        let err = validate_peers(&[a, b], Ipv4Addr::LOCALHOST).unwrap_err();
+        let err = validate_peers(&[a.clone(), b.clone()], Ipv4Addr::LOCALHOST).unwrap_err();
         assert!(err.starts_with("peers[1].address"), "{err}");
+        // Same address from different source addresses: two distinct sessions.
+        b.source_address = Some("127.0.1.2".into());
+        assert_eq!(
+            validate_peers(&[a, b], Ipv4Addr::LOCALHOST).unwrap().len(),
+            2
+        );
     }
 }

@@ -18,7 +18,7 @@ use super::events::EventSink;
 use super::fsm::{codes, StopReason};
 use super::peer_config::PeerConfig;
 use super::session::{self, PeerCommand, Routes, SessionHandle};
-use super::socket::Listener;
+use super::socket::{self, Listener};
 use super::status::BgpPeerStatus;
 use super::update_queue::AttrTable;
 
@@ -84,6 +84,7 @@ impl SpeakerCore {
         let wanted: BTreeMap<String, PeerConfig> =
             peers.into_iter().map(|p| (p.name.clone(), p)).collect();
         let names: Vec<String> = inner.peers.keys().cloned().collect();
+        let mut released = Vec::new();
         for name in names {
             let keep = wanted
                 .get(&name)
@@ -95,7 +96,7 @@ impl SpeakerCore {
                     StopReason::PeerDeconfigured
                 };
                 if let Some(old) = inner.peers.remove(&name) {
-                    self.set_listener_key(old.shared.config.address, None);
+                    released.push(old.shared.config.address);
                     let (tx, _rx) = oneshot::channel();
                     let _ = old.tx.send(PeerCommand::Stop(reason, tx));
                 }
@@ -116,6 +117,16 @@ impl SpeakerCore {
             let name = c.name.clone();
             let handle = session::spawn(c, routes, self.events.clone());
             inner.peers.insert(name, handle);
+        }
+        // Drop listener keys no remaining peer uses (the key is per address).
+        for addr in released {
+            if !inner
+                .peers
+                .values()
+                .any(|h| h.shared.config.address == addr)
+            {
+                self.set_listener_key(addr, None);
+            }
         }
     }
 
@@ -216,12 +227,20 @@ async fn accept_loop(listener: Arc<Listener>, inner: Arc<Mutex<Inner>>) {
                 continue;
             }
         };
+        let local = stream
+            .local_addr()
+            .map(|a| socket::canonical_ip(a.ip()))
+            .ok();
         let target = {
             let inner = lock(&inner);
+            // Peers sharing an address are told apart by the source address they use.
             inner
                 .peers
                 .values()
-                .find(|h| h.shared.config.address == from.ip())
+                .find(|h| {
+                    let c = &h.shared.config;
+                    c.address == from.ip() && c.source_address.is_none_or(|s| Some(s) == local)
+                })
                 .map(|h| h.tx.clone())
         };
         match target {
