@@ -175,6 +175,29 @@ pub fn parse_route_attributes(
 
 /// Validates a route group; `field` is its path ("groups[3]", or "" for a bare group).
 pub fn parse_route_group(g: &BgpRouteGroup, field: &str) -> Result<RouteGroup, String> {
+    parse_route_group_parts(
+        RouteGroupParts {
+            attributes: &g.attributes,
+            peers: g.peers.as_deref(),
+            prefixes: g.prefixes.as_deref(),
+            packed_v4: g.packed_v4.as_ref().map(|b| b.as_ref()),
+            packed_v6: g.packed_v6.as_ref().map(|b| b.as_ref()),
+        },
+        field,
+    )
+}
+
+/// The fields of a `BgpRouteGroup` as plain borrowed data (testable without a JS engine).
+#[derive(Debug, Clone, Copy)]
+pub struct RouteGroupParts<'a> {
+    pub attributes: &'a BgpRouteAttributes,
+    pub peers: Option<&'a [String]>,
+    pub prefixes: Option<&'a [String]>,
+    pub packed_v4: Option<&'a [u8]>,
+    pub packed_v6: Option<&'a [u8]>,
+}
+
+pub fn parse_route_group_parts(g: RouteGroupParts<'_>, field: &str) -> Result<RouteGroup, String> {
     let path = |name: &str| {
         if field.is_empty() {
             name.to_string()
@@ -182,28 +205,28 @@ pub fn parse_route_group(g: &BgpRouteGroup, field: &str) -> Result<RouteGroup, S
             format!("{field}.{name}")
         }
     };
-    let attributes = parse_route_attributes(&g.attributes, &path("attributes"))?;
+    let attributes = parse_route_attributes(g.attributes, &path("attributes"))?;
     let mut v4 = Vec::new();
     let mut v6 = Vec::new();
-    for (i, s) in g.prefixes.iter().flatten().enumerate() {
+    for (i, s) in g.prefixes.unwrap_or_default().iter().enumerate() {
         match s.parse::<Prefix>() {
             Ok(Prefix::V4(p)) => v4.push(p),
             Ok(Prefix::V6(p)) => v6.push(p),
             Err(e) => return Err(format!("{}[{i}]: {e}", path("prefixes"))),
         }
     }
-    if let Some(b) = &g.packed_v4 {
-        let mut packed = parse_packed_v4(&path("packedV4"), b.as_ref())?;
+    if let Some(b) = g.packed_v4 {
+        let mut packed = parse_packed_v4(&path("packedV4"), b)?;
         if v4.is_empty() {
             v4 = packed;
         } else {
             v4.append(&mut packed);
         }
     }
-    if let Some(b) = &g.packed_v6 {
-        v6.extend(parse_packed_v6(&path("packedV6"), b.as_ref())?);
+    if let Some(b) = g.packed_v6 {
+        v6.extend(parse_packed_v6(&path("packedV6"), b)?);
     }
-    let peers = g.peers.clone().unwrap_or_default();
+    let peers = g.peers.unwrap_or_default().to_vec();
     if let Some(i) = peers.iter().position(|p| p.is_empty()) {
         return Err(format!("{}[{i}]: peer name is empty", path("peers")));
     }
@@ -397,6 +420,70 @@ mod tests {
         let ok = parse_route_attributes(&attrs(&["blackhole"], &["large:1:2:3"]), "a").unwrap();
         assert_eq!(ok.communities, [codec::COMMUNITY_BLACKHOLE]);
         assert_eq!(ok.origin, Origin::Igp);
+    }
+
+    #[test]
+    fn route_group_merges_strings_and_packed_prefixes() {
+        let attributes = BgpRouteAttributes::default();
+        let peers = vec!["a".to_string()];
+        let prefixes = vec!["10.0.0.1/32".to_string(), "2001:db8::/64".to_string()];
+        let mut packed_v6 = "2001:db8:1::"
+            .parse::<Ipv6Addr>()
+            .unwrap()
+            .octets()
+            .to_vec();
+        packed_v6.push(48);
+        let parts = RouteGroupParts {
+            attributes: &attributes,
+            peers: Some(&peers),
+            prefixes: Some(&prefixes),
+            packed_v4: Some(&[192, 0, 2, 0, 24]),
+            packed_v6: Some(&packed_v6),
+        };
+        let g = parse_route_group_parts(parts, "groups[4]").unwrap();
+        let shown = |v: Vec<String>| v.join(" ");
+        assert_eq!(
+            shown(g.v4.iter().map(|p| p.to_string()).collect()),
+            "10.0.0.1/32 192.0.2.0/24"
+        );
+        assert_eq!(
+            shown(g.v6.iter().map(|p| p.to_string()).collect()),
+            "2001:db8::/64 2001:db8:1::/48"
+        );
+        assert_eq!(g.peers, ["a"]);
+
+        let bad_prefixes = vec!["10.0.0.0/8".to_string(), "10.0.0.0/33".to_string()];
+        let bad = RouteGroupParts {
+            prefixes: Some(&bad_prefixes),
+            packed_v4: None,
+            packed_v6: None,
+            ..parts
+        };
+        let e = parse_route_group_parts(bad, "groups[4]").unwrap_err();
+        assert_eq!(
+            e,
+            "groups[4].prefixes[1]: 10.0.0.0/33: prefix length 33 is above 32"
+        );
+        let odd = RouteGroupParts {
+            prefixes: None,
+            packed_v4: Some(&[1, 2, 3]),
+            ..bad
+        };
+        let e = parse_route_group_parts(odd, "").unwrap_err();
+        assert!(
+            e.starts_with("packedV4: length 3 is not a multiple of 5"),
+            "{e}"
+        );
+        let empty_peer = vec![String::new()];
+        let e = parse_route_group_parts(
+            RouteGroupParts {
+                peers: Some(&empty_peer),
+                ..parts
+            },
+            "g",
+        )
+        .unwrap_err();
+        assert_eq!(e, "g.peers[0]: peer name is empty");
     }
 
     #[test]
