@@ -15,7 +15,14 @@
 //! - Route sets: [`UpdateEncoder`] precomputes the attribute bytes of one attribute set for one
 //!   peer context and packs prefixes into as few UPDATEs as fit; `encode_withdrawals_*` and
 //!   `encode_end_of_rib` do the same for withdrawals and End-of-RIB.
-//! - Strings: `"10.0.0.0/24".parse::<Prefix>()`, [`parse_community`], [`parse_large_community`].
+//! - Strings: `"10.0.0.0/24".parse::<Prefix>()` (strict: host bits are an error naming the
+//!   prefix), [`parse_packed_v4`]/[`parse_packed_v6`], [`parse_community`] (incl. well-known
+//!   names), [`parse_large_community`].
+//! - [`message_json`]: a JSON view of a decoded message (used by `bgpDecodeMessages`).
+//!
+//! Choices worth knowing: frame() accepts ROUTE-REFRESH longer than 23 bytes (ORF entries,
+//! RFC 5291) and the decoder applies RFC 7313's exact-length rule (7/1) to BoRR/EoRR only;
+//! encoders put MP_REACH/MP_UNREACH first (RFC 7606 §5.1), other attributes in type-code order.
 
 mod attributes;
 mod capabilities;
