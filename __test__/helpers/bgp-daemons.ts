@@ -93,7 +93,8 @@ export function normaliseCommunity(c: string): string {
     gshut: 'graceful-shutdown',
     'graceful-shutdown': 'graceful-shutdown',
   };
-  if (named[c]) return named[c];
+  const name = named[c];
+  if (name) return name;
   const n = /^(\d+)$/.exec(c);
   if (n) {
     const v = Number(n[1]);
@@ -129,7 +130,7 @@ function waitForPid(pidFile: string): Promise<number> {
   );
 }
 
-function killPid(pid: number, sig: NodeJS.Signals) {
+function killPid(pid: number, sig: NodeJS.Signals | 0) {
   try {
     process.kill(pid, sig);
     return true;
@@ -168,6 +169,7 @@ function birdConfig(spec: DaemonSpec): string {
   local${birdLocal(spec)} port ${spec.port} as ${spec.asn};
   neighbor ${n.address}${n.port ? ` port ${n.port}` : ''} as ${n.asn};
   ${n.passive === false ? 'connect retry time 1;' : 'passive on;'}
+  error wait time 1, 5;
   ${n.multihop ? 'multihop;' : ''}
   ${n.holdTimeSecs !== undefined ? `hold time ${n.holdTimeSecs};` : ''}
   ${n.password ? `password "${n.password}";` : ''}

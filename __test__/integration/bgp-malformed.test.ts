@@ -97,12 +97,20 @@ const cases: Case[] = [
     expect: { code: 2, subcode: 6 },
   },
   {
-    name: 'UPDATE whose attribute runs past the attribute block → 3/1 Malformed Attribute List',
+    // RFC 7606 §4: an attribute that overruns Total Path Attribute Length is treat-as-withdraw,
+    // because the NLRI can still be located from the total length.
+    name: 'UPDATE whose last attribute overruns the attribute block → treat-as-withdraw, no reset',
     establish: true,
     send: () => {
       const broken = Buffer.concat([origin(0), Buffer.from([0x40, 2, 200, 2, 1])]);
       return update(Buffer.alloc(0), broken, nlri('203.0.113.0', 24));
     },
+    expect: 'no-reset',
+  },
+  {
+    name: 'UPDATE whose total attribute length runs past the message → 3/1 Malformed Attribute List',
+    establish: true,
+    send: () => header(TYPE.UPDATE, Buffer.concat([u16(0), u16(60), origin(0)])),
     expect: { code: 3, subcode: 1 },
   },
   {
