@@ -200,6 +200,8 @@ struct Session {
     stopping: bool,
     /// Connections closed while stopping: flushed before `stop` returns.
     closing: Vec<Conn>,
+    /// Set when the second link just became the main one (collision won by the incoming).
+    promoted: bool,
 }
 
 async fn read_some(part: ReadPart<'_>) -> io::Result<usize> {
@@ -237,6 +239,7 @@ impl Session {
             received_v6: HashSet::new(),
             stopping: false,
             closing: Vec::new(),
+            promoted: false,
         }
     }
 
@@ -439,25 +442,29 @@ impl Session {
     }
 
     /// Frames and decodes every complete message in the read buffer.
-    fn process_input(&mut self, w: Which) {
-        let mut consumed = 0;
+    fn process_input(&mut self, mut w: Which) {
+        self.promoted = false;
         loop {
             // Re-read each time: Established (4-octet AS or not) can happen mid-buffer.
             let ctx = self.codec_ctx;
             let Some(conn) = self.link(w).and_then(|l| l.conn.as_mut()) else {
                 return;
             };
-            let buf = &conn.inbuf[consumed..];
-            let framed = match codec::frame(buf) {
+            let framed = match codec::frame(&conn.inbuf) {
                 Ok(None) => break,
-                Ok(Some((_, len))) => codec::decode(&buf[..len], &ctx).map(|m| (m, len)),
+                Ok(Some((_, len))) => codec::decode(&conn.inbuf[..len], &ctx).map(|m| (m, len)),
                 Err(e) => Err(e),
             };
             match framed {
                 Ok((msg, len)) => {
-                    consumed += len;
+                    // Consume before acting: the message may move this connection to the
+                    // other link (collision) or close it.
+                    conn.inbuf.drain(..len);
                     self.status().messages_in += 1;
                     self.on_message(w, msg);
+                    if w == Which::Second && std::mem::take(&mut self.promoted) {
+                        w = Which::Main;
+                    }
                 }
                 Err(e) => {
                     let reason = e.to_string();
@@ -475,7 +482,6 @@ impl Session {
             }
         }
         if let Some(conn) = self.link(w).and_then(|l| l.conn.as_mut()) {
-            conn.inbuf.drain(..consumed);
             if conn.inbuf.is_empty() && conn.inbuf.capacity() > 4 * READ_CHUNK {
                 conn.inbuf = Vec::new();
             }
@@ -891,6 +897,7 @@ impl Session {
                 c.abort();
             }
             self.main = second;
+            self.promoted = true;
             let to = self.main.fsm.state();
             self.status().state = to;
             if from != to {

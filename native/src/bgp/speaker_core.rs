@@ -459,4 +459,43 @@ mod tests {
             b.close().await;
         });
     }
+
+    #[test]
+    fn both_sides_active_with_listeners_resolve_the_collision_once() {
+        rt().block_on(async {
+            let (ev_a, log_a) = recorder();
+            let (ev_b, log_b) = recorder();
+            let a = SpeakerCore::new(Some("127.0.0.1:0".parse().unwrap()), ev_a).unwrap();
+            let b = SpeakerCore::new(Some("127.0.0.2:0".parse().unwrap()), ev_b).unwrap();
+            let (pa, pb) = (a.listen_port().unwrap(), b.listen_port().unwrap());
+            a.set_peers(vec![peer("b", "127.0.0.2", 65001, 65002, |p| {
+                p.port = Some(f64::from(pb));
+                p.source_address = Some("127.0.0.1".into());
+            })]);
+            b.set_peers(vec![peer("a", "127.0.0.1", 65002, 65001, |p| {
+                p.port = Some(f64::from(pa));
+                p.source_address = Some("127.0.0.2".into());
+            })]);
+            let ok = wait_for("a Established", || state(&a, "b") == "Established").await;
+            if !ok {
+                for e in log_a.lock().unwrap().iter() {
+                    eprintln!("A {:?} {:?} {:?}", e.kind, e.state, e.message);
+                }
+                for e in log_b.lock().unwrap().iter() {
+                    eprintln!("B {:?} {:?} {:?}", e.kind, e.state, e.message);
+                }
+                eprintln!("{:?}\n{:?}", a.status(), b.status());
+            }
+            assert!(ok);
+            assert!(wait_for("b Established", || state(&b, "a") == "Established").await);
+            // Stable: one session, no flapping afterwards.
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            assert_eq!(state(&a, "b"), "Established");
+            assert_eq!(state(&b, "a"), "Established");
+            assert_eq!(a.status()[0].established_transitions, 1.0);
+            assert_eq!(b.status()[0].established_transitions, 1.0);
+            a.close().await;
+            b.close().await;
+        });
+    }
 }
