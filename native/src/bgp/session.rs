@@ -15,7 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -38,7 +38,9 @@ use super::update_queue::{AttrTable, PeerContext, UpdateQueue};
 /// Output is refilled from the UPDATE queue up to this many bytes per round.
 const FILL_TARGET: usize = 128 * 1024;
 /// Read buffer growth step.
-const READ_CHUNK: usize = 8 * 1024;
+const READ_CHUNK: usize = 16 * 1024;
+/// Bytes read per wake-up before the loop looks at timers, commands and writes again.
+const MAX_READ_PER_WAKE: usize = 256 * 1024;
 /// How long a closing connection may take to flush its last bytes (the NOTIFICATION).
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -177,7 +179,7 @@ enum Which {
 enum Wake {
     Command(Option<PeerCommand>),
     Connected(io::Result<TcpStream>),
-    Read(Which, io::Result<usize>),
+    Read(Which, io::Result<()>),
     Wrote(Which, io::Result<usize>),
     Timer,
 }
@@ -195,8 +197,9 @@ struct Session {
     queue: UpdateQueue,
     peer_ctx: Option<PeerContext>,
     codec_ctx: CodecContext,
-    received_v4: HashSet<Prefix>,
-    received_v6: HashSet<Prefix>,
+    /// Prefixes held from the peer (counted, not used): compact keys, address | length.
+    received_v4: HashSet<u64>,
+    received_v6: HashSet<[u8; 17]>,
     stopping: bool,
     /// Connections closed while stopping: flushed before `stop` returns.
     closing: Vec<Conn>,
@@ -204,9 +207,11 @@ struct Session {
     promoted: bool,
 }
 
-async fn read_some(part: ReadPart<'_>) -> io::Result<usize> {
+/// Waits until the connection is readable; no buffer is held while waiting, so an idle
+/// session costs no read buffer.
+async fn readable(part: ReadPart<'_>) -> io::Result<()> {
     match part {
-        Some((rd, buf)) => rd.read_buf(buf).await,
+        Some(rd) => rd.readable().await,
         None => std::future::pending().await,
     }
 }
@@ -312,8 +317,8 @@ impl Session {
             res = async { connecting.expect("guarded").await }, if has_connecting => {
                 Wake::Connected(res.unwrap_or_else(|e| Err(io::Error::other(e))))
             }
-            r = read_some(main_rd) => Wake::Read(Which::Main, r),
-            r = read_some(sec_rd) => Wake::Read(Which::Second, r),
+            r = readable(main_rd) => Wake::Read(Which::Main, r),
+            r = readable(sec_rd) => Wake::Read(Which::Second, r),
             _ = async { tokio::time::sleep_until(deadline.expect("guarded")).await }, if has_deadline => Wake::Timer,
             r = write_some(main_wr) => Wake::Wrote(Which::Main, r),
             r = write_some(sec_wr) => Wake::Wrote(Which::Second, r),
@@ -427,17 +432,45 @@ impl Session {
         n as u64
     }
 
-    fn on_read(&mut self, w: Which, res: io::Result<usize>) {
-        match res {
-            Ok(0) => {
+    /// Reads what the socket has (up to a bound, so one busy peer cannot starve the rest of
+    /// the loop), then processes the complete messages.
+    fn on_read(&mut self, w: Which, res: io::Result<()>) {
+        if let Err(e) = res {
+            self.status().last_error = Some(format!("read: {e}"));
+            self.feed(w, Input::TcpClosed);
+            return;
+        }
+        let Some(conn) = self.link(w).and_then(|l| l.conn.as_mut()) else {
+            return;
+        };
+        let mut total = 0;
+        let outcome = loop {
+            conn.inbuf.reserve(READ_CHUNK);
+            match conn.rd.try_read_buf(&mut conn.inbuf) {
+                Ok(0) => break Err(None),
+                Ok(n) => {
+                    total += n;
+                    if total >= MAX_READ_PER_WAKE {
+                        break Ok(());
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+                Err(e) => break Err(Some(e)),
+            }
+        };
+        if total > 0 {
+            self.process_input(w);
+        }
+        match outcome {
+            Ok(()) => {}
+            Err(None) => {
                 self.status().last_error = Some("connection closed by the peer".into());
                 self.feed(w, Input::TcpClosed);
             }
-            Err(e) => {
+            Err(Some(e)) => {
                 self.status().last_error = Some(format!("read: {e}"));
                 self.feed(w, Input::TcpClosed);
             }
-            Ok(_) => self.process_input(w),
         }
     }
 
@@ -482,7 +515,7 @@ impl Session {
             }
         }
         if let Some(conn) = self.link(w).and_then(|l| l.conn.as_mut()) {
-            if conn.inbuf.is_empty() && conn.inbuf.capacity() > 4 * READ_CHUNK {
+            if conn.inbuf.is_empty() {
                 conn.inbuf = Vec::new();
             }
         }
@@ -551,6 +584,12 @@ impl Session {
                     conn.out.clear();
                     conn.out_pos = 0;
                     self.refill(w);
+                    // Idle sessions hold no write buffer.
+                    if let Some(conn) = self.link(w).and_then(|l| l.conn.as_mut()) {
+                        if conn.out.is_empty() {
+                            conn.out = Vec::new();
+                        }
+                    }
                 }
             }
             Err(e) => {
@@ -575,9 +614,6 @@ impl Session {
             return;
         }
         let filled = self.queue.fill(ctx, &mut conn.out, FILL_TARGET);
-        if conn.out.is_empty() && conn.out.capacity() > 64 * 1024 {
-            conn.out = Vec::new();
-        }
         let mut st = self.shared.status.lock().unwrap_or_else(|e| e.into_inner());
         st.messages_out += filled.messages;
         st.updates_out += filled.messages;
@@ -831,14 +867,14 @@ impl Session {
     fn count_received(&mut self, u: &codec::Update) {
         for p in u.withdrawn_prefixes() {
             match p {
-                Prefix::V4(_) => self.received_v4.remove(&p),
-                Prefix::V6(_) => self.received_v6.remove(&p),
+                Prefix::V4(p) => self.received_v4.remove(&key_v4(&p)),
+                Prefix::V6(p) => self.received_v6.remove(&key_v6(&p)),
             };
         }
         for p in u.announced() {
             match p {
-                Prefix::V4(_) => self.received_v4.insert(p),
-                Prefix::V6(_) => self.received_v6.insert(p),
+                Prefix::V4(p) => self.received_v4.insert(key_v4(&p)),
+                Prefix::V6(p) => self.received_v6.insert(key_v6(&p)),
             };
         }
         if !u.errors.is_empty() {
@@ -927,22 +963,30 @@ impl Session {
     }
 }
 
-type ReadPart<'a> = Option<(&'a mut OwnedReadHalf, &'a mut Vec<u8>)>;
+type ReadPart<'a> = Option<&'a OwnedReadHalf>;
 type WritePart<'a> = Option<(&'a mut OwnedWriteHalf, &'a [u8])>;
 
 fn split_io(link: &mut Link) -> (ReadPart<'_>, WritePart<'_>) {
     let Some(c) = link.conn.as_mut() else {
         return (None, None);
     };
-    if c.inbuf.capacity() - c.inbuf.len() < READ_CHUNK / 2 {
-        c.inbuf.reserve(READ_CHUNK);
-    }
     let wr = if c.out_pos < c.out.len() {
         Some((&mut c.wr, &c.out[c.out_pos..]))
     } else {
         None
     };
-    (Some((&mut c.rd, &mut c.inbuf)), wr)
+    (Some(&c.rd), wr)
+}
+
+fn key_v4(p: &codec::Ipv4Prefix) -> u64 {
+    u64::from(u32::from(p.addr())) << 8 | u64::from(p.prefix_len())
+}
+
+fn key_v6(p: &codec::Ipv6Prefix) -> [u8; 17] {
+    let mut k = [0u8; 17];
+    k[..16].copy_from_slice(&p.addr().octets());
+    k[16] = p.prefix_len();
+    k
 }
 
 fn family_name(f: Family) -> &'static str {

@@ -499,3 +499,156 @@ mod tests {
         });
     }
 }
+
+/// Heap bytes allocated (minus freed) on the current thread, for the memory-per-session
+/// test: a current-thread runtime keeps every session allocation on the test's thread.
+#[cfg(test)]
+mod heap_count {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        static LIVE: Cell<isize> = const { Cell::new(0) };
+    }
+
+    pub struct Counting;
+
+    // SAFETY: forwards to the system allocator unchanged; only adds bookkeeping in a
+    // const-initialised thread-local that never allocates.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let _ = LIVE.try_with(|c| c.set(c.get() + l.size() as isize));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            let _ = LIVE.try_with(|c| c.set(c.get() - l.size() as isize));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+            let _ = LIVE.try_with(|c| c.set(c.get() + new as isize - l.size() as isize));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.realloc(p, l, new) }
+        }
+    }
+
+    #[global_allocator]
+    static A: Counting = Counting;
+
+    pub fn live() -> isize {
+        LIVE.with(|c| c.get())
+    }
+}
+
+#[cfg(test)]
+mod memory_tests {
+    use super::*;
+    use crate::bgp::adj_rib_out::V4Prefix;
+    use crate::bgp::peer_config::{validate_peer, BgpPeerConfig};
+    use std::net::Ipv4Addr;
+
+    /// 100 sessions between two speakers in this process sharing one 1000-route table:
+    /// heap per session end stays small (the table is shared, buffers are released).
+    #[test]
+    fn heap_per_session_is_small() {
+        const N: u32 = 100;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let cfg = |name: String,
+                       addr: String,
+                       local: u32,
+                       remote: u32,
+                       edit: &dyn Fn(&mut BgpPeerConfig)| {
+                let mut p = BgpPeerConfig {
+                    name,
+                    address: addr,
+                    local_asn: f64::from(local),
+                    peer_asn: f64::from(remote),
+                    connect_retry_secs: Some(0.2),
+                    ..Default::default()
+                };
+                edit(&mut p);
+                validate_peer(0, &p, Ipv4Addr::new(10, 0, 0, local as u8)).unwrap()
+            };
+            let v4: Vec<V4Prefix> = (0..1000u32)
+                .map(|i| V4Prefix {
+                    addr: 0x0a00_0000 + i,
+                    len: 32,
+                })
+                .collect();
+            let before = heap_count::live();
+            let a = SpeakerCore::new(
+                Some("127.0.0.1:0".parse().unwrap()),
+                crate::bgp::events::discard(),
+            )
+            .unwrap();
+            let port = a.listen_port().unwrap();
+            let b = SpeakerCore::new(None, crate::bgp::events::discard()).unwrap();
+            a.set_peers(
+                (0..N)
+                    .map(|i| {
+                        cfg(
+                            format!("b{i}"),
+                            format!("127.0.3.{}", i + 1),
+                            65001,
+                            65002,
+                            &|p| p.passive = Some(true),
+                        )
+                    })
+                    .collect(),
+            );
+            b.set_peers(
+                (0..N)
+                    .map(|i| {
+                        cfg(format!("a{i}"), "127.0.0.1".into(), 65002, 65001, &|p| {
+                            p.port = Some(f64::from(port));
+                            p.source_address = Some(format!("127.0.3.{}", i + 1));
+                        })
+                    })
+                    .collect(),
+            );
+            b.set_routes(
+                vec![RouteGroup {
+                    attr: 0,
+                    peers: None,
+                    v4,
+                    v6: vec![],
+                }],
+                vec![RouteAttributes::default()],
+            );
+            let mut up = 0;
+            for _ in 0..200 {
+                up = a
+                    .status()
+                    .iter()
+                    .filter(|p| p.prefixes_received == 1000.0)
+                    .count()
+                    + b.status()
+                        .iter()
+                        .filter(|p| p.state == "Established")
+                        .count();
+                if up == 2 * N as usize {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert_eq!(
+                up,
+                2 * N as usize,
+                "all sessions up with the table received"
+            );
+            // Let the writers drain and release their buffers.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let per_session = (heap_count::live() - before) as f64 / f64::from(2 * N) / 1024.0;
+            // The receiving side also keeps 1000 received prefixes per session (counted, ~30 KiB).
+            eprintln!("heap per session end: {per_session:.1} KiB (incl. received-prefix sets)");
+            assert!(per_session < 64.0, "{per_session:.1} KiB per session");
+            a.close().await;
+            b.close().await;
+        });
+    }
+}
