@@ -152,3 +152,54 @@ pub fn decode(message: &[u8], ctx: &DecodeContext) -> Result<Message, BgpError> 
         MessageType::RouteRefresh => Message::RouteRefresh(RouteRefresh::decode(message)?),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_kind_round_trips_through_encode_and_decode() {
+        let ctx = CodecContext::default();
+        let mut update = Update::default();
+        update.withdrawn.push("10.9.0.0/16".parse().unwrap());
+        update.attributes.origin = Some(Origin::Egp);
+        update.attributes.as_path = Some(AsPath::sequence(vec![65001, 65002]));
+        update.attributes.next_hop = Some("192.0.2.1".parse().unwrap());
+        update.nlri.push("10.0.0.0/8".parse().unwrap());
+        let messages = vec![
+            Message::Open(Open::local(&LocalOpen {
+                asn: 65001,
+                hold_time: 30,
+                bgp_id: "10.0.0.1".parse().unwrap(),
+                families: vec![Family::IPV4_UNICAST],
+                graceful_restart: None,
+            })),
+            Message::Update(Box::new(update)),
+            Message::Notification(Notification::cease(cease_subcode::PEER_DECONFIGURED)),
+            Message::Keepalive,
+            Message::RouteRefresh(RouteRefresh {
+                family: Family::IPV4_UNICAST,
+                subtype: SUBTYPE_EORR,
+            }),
+        ];
+        for m in messages {
+            let bytes = m.encode(&ctx);
+            assert_eq!(frame(&bytes), Ok(Some((m.message_type(), bytes.len()))));
+            assert_eq!(decode(&bytes, &ctx), Ok(m));
+        }
+    }
+
+    #[test]
+    fn decode_checks_the_slice_against_the_length_field() {
+        let mut ka = Vec::new();
+        encode_keepalive(&mut ka);
+        let mut two = ka.clone();
+        two.extend_from_slice(&ka);
+        let e = decode(&two, &CodecContext::default()).unwrap_err();
+        assert_eq!((e.code, e.subcode, e.data), (1, 2, vec![0, 19]));
+        let e = decode(&ka[..18], &CodecContext::default()).unwrap_err();
+        assert_eq!((e.code, e.subcode), (1, 2));
+        let e = decode(&[0; 19], &CodecContext::default()).unwrap_err();
+        assert_eq!((e.code, e.subcode), (1, 1));
+    }
+}
