@@ -203,7 +203,7 @@ impl UpdateEncoder {
         let mut stats = EncodeStats::default();
         let mut rest = prefixes;
         while !rest.is_empty() {
-            let (n, nlri_len) = take_fitting(rest.iter().map(Ipv6Prefix::wire_len), room);
+            let (n, nlri_len) = fit_mp(rest, room, mp_head);
             let value_len = mp_head + nlri_len;
             let start = out.len();
             out.reserve(self.max);
@@ -240,6 +240,20 @@ fn take_fitting(sizes: impl Iterator<Item = usize>, room: usize) -> (usize, usiz
         }
         used += s;
         n += 1;
+    }
+    (n, used)
+}
+
+/// Leading prefixes that fit in an MP attribute, given `room` bytes for the NLRI when the
+/// attribute uses a 2-byte length. A value of at most 255 bytes takes a 1-byte length, which
+/// frees one byte: try it, so every message is as full as it can be.
+fn fit_mp(prefixes: &[Ipv6Prefix], room: usize, head: usize) -> (usize, usize) {
+    let (n, used) = take_fitting(prefixes.iter().map(Ipv6Prefix::wire_len), room);
+    if head + used <= 255 && n < prefixes.len() {
+        let (n1, used1) = take_fitting(prefixes.iter().map(Ipv6Prefix::wire_len), room + 1);
+        if head + used1 <= 255 {
+            return (n1, used1);
+        }
     }
     (n, used)
 }
@@ -304,7 +318,7 @@ pub fn encode_withdrawals_v6(
     let mut stats = EncodeStats::default();
     let mut rest = prefixes;
     while !rest.is_empty() {
-        let (n, nlri_len) = take_fitting(rest.iter().map(Ipv6Prefix::wire_len), room);
+        let (n, nlri_len) = fit_mp(rest, room, 3);
         let start = out.len();
         out.extend_from_slice(&MARKER);
         out.extend_from_slice(&[0, 0, 2, 0, 0, 0, 0]);
