@@ -20,7 +20,7 @@ const UPDATE_FIXED: usize = 23;
 pub const DEFAULT_LOCAL_PREF: u32 = 100;
 
 /// Attributes of one route group, as configured.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct RouteAttributes {
     pub origin: Origin,
     pub med: Option<u32>,

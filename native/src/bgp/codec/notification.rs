@@ -163,6 +163,19 @@ impl Notification {
         Notification::new(code::CEASE, subcode, Vec::new())
     }
 
+    /// Cease with an operator message (RFC 9003 shutdown communication: one length octet,
+    /// then at most 255 bytes of UTF-8, cut at a character boundary).
+    pub fn cease_with_message(subcode: u8, message: &str) -> Self {
+        let mut end = message.len().min(255);
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut data = Vec::with_capacity(end + 1);
+        data.push(end as u8);
+        data.extend_from_slice(&message.as_bytes()[..end]);
+        Notification::new(code::CEASE, subcode, data)
+    }
+
     /// The operator's message of an Administrative Shutdown/Reset (RFC 9003: one length octet,
     /// then UTF-8), if the data carries one.
     pub fn shutdown_communication(&self) -> Option<String> {
@@ -270,6 +283,10 @@ mod tests {
             n.to_string(),
             "6/2 Cease (Administrative Shutdown): \"maint\""
         );
+        let long = "é".repeat(200);
+        let n = Notification::cease_with_message(cease_subcode::ADMINISTRATIVE_RESET, &long);
+        assert_eq!(n.data[0], 254, "cut at a character boundary");
+        assert_eq!(n.shutdown_communication().unwrap().chars().count(), 127);
         // A length octet larger than the data is ignored, not trusted.
         assert_eq!(
             Notification::new(6, 2, vec![9, b'a']).shutdown_communication(),
