@@ -25,7 +25,7 @@ use tokio::time::Instant;
 use super::adj_rib_out::{diff, Families, PeerView};
 use super::codec::{
     self, describe, encode_keepalive, CodecContext, Family, LocalOpen, Message, Notification, Open,
-    Prefix,
+    Prefix, RouteRefresh, SUBTYPE_BORR, SUBTYPE_EORR, SUBTYPE_NORMAL,
 };
 use super::events::{BgpEvent, EventSink};
 use super::fsm::{Action, Fsm, FsmConfig, Input, Notify, PeerOpen, State, StopReason, Timer};
@@ -156,6 +156,8 @@ struct Link {
     peer_open: Option<Open>,
     /// The UPDATE waiting for the FSM's ProcessUpdate.
     pending_update: Option<Box<codec::Update>>,
+    /// The ROUTE-REFRESH request waiting for the FSM's ResendTable.
+    pending_refresh: Option<RouteRefresh>,
 }
 
 impl Link {
@@ -166,6 +168,7 @@ impl Link {
             conn: None,
             peer_open: None,
             pending_update: None,
+            pending_refresh: None,
         }
     }
 }
@@ -205,6 +208,7 @@ struct Session {
     closing: Vec<Conn>,
     /// Set when the second link just became the main one (collision won by the incoming).
     promoted: bool,
+    enhanced_route_refresh: bool,
 }
 
 /// Waits until the connection is readable; no buffer is held while waiting, so an idle
@@ -245,6 +249,7 @@ impl Session {
             stopping: false,
             closing: Vec::new(),
             promoted: false,
+            enhanced_route_refresh: false,
         }
     }
 
@@ -569,7 +574,14 @@ impl Session {
                 );
             }
             Message::Keepalive => self.feed(w, Input::KeepaliveReceived),
-            Message::RouteRefresh(_) => self.feed(w, Input::RouteRefreshReceived),
+            Message::RouteRefresh(rr) => {
+                // Only a normal request (subtype 0) asks for our routes; BoRR/EoRR (RFC 7313)
+                // frame the peer's own re-advertisement, which we only count.
+                if let Some(l) = self.link(w) {
+                    l.pending_refresh = (rr.subtype == SUBTYPE_NORMAL).then_some(rr);
+                }
+                self.feed(w, Input::RouteRefreshReceived);
+            }
         }
     }
 
@@ -616,7 +628,7 @@ impl Session {
         let filled = self.queue.fill(ctx, &mut conn.out, FILL_TARGET);
         let mut st = self.shared.status.lock().unwrap_or_else(|e| e.into_inner());
         st.messages_out += filled.messages;
-        st.updates_out += filled.messages;
+        st.updates_out += filled.messages - filled.other_messages;
         drop(st);
         for family in filled.end_of_rib {
             self.emit(BgpEvent::end_of_rib(
@@ -700,6 +712,7 @@ impl Session {
                 let Some(link) = self.link(w) else { return };
                 link.peer_open = None;
                 link.pending_update = None;
+                link.pending_refresh = None;
                 if let Some(conn) = link.conn.take() {
                     if !self.stopping {
                         tokio::spawn(conn.close());
@@ -758,8 +771,35 @@ impl Session {
                 st.established_at = None;
             }
             Action::ResendTable => {
-                let d = diff(&PeerView::default(), &self.advertised, self.families);
+                let Some(rr) = self.link(w).and_then(|l| l.pending_refresh.take()) else {
+                    return;
+                };
+                // RFC 2918: the request names one family; ignore families not negotiated.
+                let families = Families {
+                    v4: self.families.v4 && rr.family == Family::IPV4_UNICAST,
+                    v6: self.families.v6 && rr.family == Family::IPV6_UNICAST,
+                };
+                if !families.v4 && !families.v6 {
+                    return;
+                }
+                let marker = |subtype| {
+                    let mut b = Vec::new();
+                    RouteRefresh {
+                        family: rr.family,
+                        subtype,
+                    }
+                    .encode_into(&mut b);
+                    b
+                };
+                // RFC 7313: with enhanced route refresh, frame the table with BoRR/EoRR.
+                if self.enhanced_route_refresh {
+                    self.queue.push_message(marker(SUBTYPE_BORR));
+                }
+                let d = diff(&PeerView::default(), &self.advertised, families);
                 self.queue.push_diff(d, self.routes.attrs.clone());
+                if self.enhanced_route_refresh {
+                    self.queue.push_message(marker(SUBTYPE_EORR));
+                }
                 self.refill(Which::Main);
             }
             Action::ProcessUpdate => {
@@ -822,6 +862,8 @@ impl Session {
             v6: both(Family::IPV6_UNICAST),
         };
         let four_octet = open.four_octet_as().is_some();
+        // We always offer enhanced route refresh (the codec's OPEN); it is on when the peer does too.
+        self.enhanced_route_refresh = open.supports_enhanced_route_refresh();
         self.codec_ctx = CodecContext {
             four_octet_as: four_octet,
         };

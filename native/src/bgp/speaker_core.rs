@@ -500,6 +500,151 @@ mod tests {
     }
 }
 
+/// Tests against a hand-driven peer on a raw socket, built from the codec.
+#[cfg(test)]
+mod raw_peer_tests {
+    use super::*;
+    use crate::bgp::adj_rib_out::V4Prefix;
+    use crate::bgp::codec::{
+        decode, encode_keepalive, frame, CodecContext, Family, LocalOpen, Message, Open,
+        RouteRefresh, SUBTYPE_BORR, SUBTYPE_EORR, SUBTYPE_NORMAL,
+    };
+    use crate::bgp::peer_config::{validate_peer, BgpPeerConfig};
+    use std::net::Ipv4Addr;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpStream;
+
+    struct RawPeer {
+        s: TcpStream,
+        buf: Vec<u8>,
+    }
+
+    impl RawPeer {
+        async fn next(&mut self) -> Message {
+            loop {
+                if let Some((_, len)) = frame(&self.buf).unwrap() {
+                    let m = decode(&self.buf[..len], &CodecContext::default()).unwrap();
+                    self.buf.drain(..len);
+                    return m;
+                }
+                let mut b = [0u8; 65536];
+                let n = tokio::time::timeout(Duration::from_secs(5), self.s.read(&mut b))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert!(n > 0, "connection closed");
+                self.buf.extend_from_slice(&b[..n]);
+            }
+        }
+        async fn send(&mut self, m: &Message) {
+            self.s
+                .write_all(&m.encode(&CodecContext::default()))
+                .await
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn route_refresh_resends_the_family_framed_by_borr_eorr() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let sp = SpeakerCore::new(None, crate::bgp::events::discard()).unwrap();
+            let mut p = BgpPeerConfig {
+                name: "raw".into(),
+                address: "127.0.0.1".into(),
+                port: Some(f64::from(port)),
+                local_asn: 65001.0,
+                peer_asn: 65002.0,
+                connect_retry_secs: Some(0.2),
+                ..Default::default()
+            };
+            p.ipv6 = Some(false);
+            sp.set_peers(vec![
+                validate_peer(0, &p, Ipv4Addr::new(10, 0, 0, 1)).unwrap()
+            ]);
+            let v4: Vec<V4Prefix> = (0..3000u32)
+                .map(|i| V4Prefix {
+                    addr: 0x0a00_0000 + i,
+                    len: 32,
+                })
+                .collect();
+            sp.set_routes(
+                vec![RouteGroup {
+                    attr: 0,
+                    peers: None,
+                    v4,
+                    v6: vec![],
+                }],
+                vec![RouteAttributes::default()],
+            );
+            let (s, _) = listener.accept().await.unwrap();
+            let mut peer = RawPeer { s, buf: Vec::new() };
+            assert!(matches!(peer.next().await, Message::Open(_)));
+            let open = Open::local(&LocalOpen {
+                asn: 65002,
+                hold_time: 90,
+                bgp_id: Ipv4Addr::new(10, 0, 0, 2),
+                families: vec![Family::IPV4_UNICAST],
+                graceful_restart: Some(60),
+            });
+            peer.send(&Message::Open(open)).await;
+            peer.send(&Message::Keepalive).await;
+            assert!(matches!(peer.next().await, Message::Keepalive));
+            // Initial table, then End-of-RIB.
+            let mut announced = 0;
+            loop {
+                match peer.next().await {
+                    Message::Update(u) if u.end_of_rib().is_some() => break,
+                    Message::Update(u) => announced += u.announced().len(),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            assert_eq!(announced, 3000);
+            let st = &sp.status()[0];
+            assert_eq!(st.peer_graceful_restart, Some(true));
+            // A request for IPv6 (not negotiated) is ignored; one for IPv4 gets the table again.
+            let rr = |family, subtype| Message::RouteRefresh(RouteRefresh { family, subtype });
+            peer.send(&rr(Family::IPV6_UNICAST, SUBTYPE_NORMAL)).await;
+            peer.send(&rr(Family::IPV4_UNICAST, SUBTYPE_NORMAL)).await;
+            match peer.next().await {
+                Message::RouteRefresh(r) => {
+                    assert_eq!((r.family, r.subtype), (Family::IPV4_UNICAST, SUBTYPE_BORR))
+                }
+                other => panic!("expected BoRR, got {other:?}"),
+            }
+            let mut again = 0;
+            loop {
+                match peer.next().await {
+                    Message::Update(u) => again += u.announced().len(),
+                    Message::RouteRefresh(r) => {
+                        assert_eq!((r.family, r.subtype), (Family::IPV4_UNICAST, SUBTYPE_EORR));
+                        break;
+                    }
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            assert_eq!(again, 3000);
+            // Our KEEPALIVE travels fine after all that; the session is still up.
+            let mut ka = Vec::new();
+            encode_keepalive(&mut ka);
+            peer.s.write_all(&ka).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            assert_eq!(sp.status()[0].state, "Established");
+            sp.close().await;
+            // close() flushed a Cease 6/2 to the peer.
+            match peer.next().await {
+                Message::Notification(n) => assert_eq!((n.code, n.subcode), (6, 2)),
+                other => panic!("expected Cease, got {other:?}"),
+            }
+        });
+    }
+}
+
 /// Heap bytes allocated (minus freed) on the current thread, for the memory-per-session
 /// test: a current-thread runtime keeps every session allocation on the test's thread.
 #[cfg(test)]

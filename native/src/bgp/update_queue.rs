@@ -66,6 +66,8 @@ enum Item {
         pos6: usize,
     },
     EndOfRib(Family),
+    /// A ready message (e.g. BoRR/EoRR) that must keep its place in the sequence.
+    Message(Vec<u8>),
 }
 
 /// What one `fill` produced.
@@ -74,6 +76,8 @@ pub struct Filled {
     pub messages: u64,
     pub prefixes: u64,
     pub end_of_rib: Vec<Family>,
+    /// Of `messages`, those that are not UPDATEs (BoRR/EoRR ROUTE-REFRESH markers).
+    pub other_messages: u64,
     /// Groups that could not be encoded for this peer (e.g. no next hop of that family).
     pub errors: Vec<String>,
 }
@@ -126,6 +130,10 @@ impl UpdateQueue {
         }
     }
 
+    pub fn push_message(&mut self, bytes: Vec<u8>) {
+        self.items.push_back(Item::Message(bytes));
+    }
+
     pub fn push_end_of_rib(&mut self, family: Family) {
         self.items.push_back(Item::EndOfRib(family));
     }
@@ -139,6 +147,12 @@ impl UpdateQueue {
                 break;
             };
             let done = match item {
+                Item::Message(b) => {
+                    out.extend_from_slice(b);
+                    f.messages += 1;
+                    f.other_messages += 1;
+                    true
+                }
                 Item::EndOfRib(family) => {
                     encode_end_of_rib(*family, out);
                     f.messages += 1;
