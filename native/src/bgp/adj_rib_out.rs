@@ -164,6 +164,43 @@ impl PeerView {
         self.v6.len()
     }
 
+    /// The attribute sets used by the view (ascending, distinct), per family.
+    pub fn attr_ids(&self, families: Families) -> Vec<AttrId> {
+        let mut ids: Vec<AttrId> = Vec::new();
+        if families.v4 {
+            ids.extend(self.v4.iter().map(|e| e.attr()));
+        }
+        if families.v6 {
+            ids.extend(self.v6.iter().map(|e| e.attr()));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// From index `*pos`, appends up to `max` IPv4 prefixes that carry `attr` to `out` and
+    /// advances `*pos` past what was scanned (for sending a shared view without copying it).
+    pub fn collect_v4(&self, attr: AttrId, pos: &mut usize, max: usize, out: &mut Vec<V4Prefix>) {
+        while *pos < self.v4.len() && out.len() < max {
+            let e = self.v4[*pos];
+            if e.attr() == attr {
+                out.push(e.prefix());
+            }
+            *pos += 1;
+        }
+    }
+
+    /// Same as `collect_v4` for IPv6.
+    pub fn collect_v6(&self, attr: AttrId, pos: &mut usize, max: usize, out: &mut Vec<V6Prefix>) {
+        while *pos < self.v6.len() && out.len() < max {
+            let e = &self.v6[*pos];
+            if e.attr() == attr {
+                out.push(e.prefix());
+            }
+            *pos += 1;
+        }
+    }
+
     /// Bytes held by the tables (for memory accounting).
     pub fn heap_bytes(&self) -> usize {
         self.v4.capacity() * std::mem::size_of::<V4Entry>()
@@ -486,6 +523,30 @@ mod tests {
         assert!(!Arc::ptr_eq(&views["a"], &views["b"]));
         assert_eq!(views["a"].len_v4(), 1);
         assert_eq!(views["b"].len_v4(), 2);
+    }
+
+    #[test]
+    fn collecting_by_attribute_walks_the_view_in_chunks() {
+        let view = PeerView::build(&[
+            &group(1, &[], &["10.0.0.1/32", "10.0.0.3/32"], &["2001:db8::/64"]),
+            &group(2, &[], &["10.0.0.2/32"], &[]),
+        ]);
+        assert_eq!(view.attr_ids(BOTH), vec![1, 2]);
+        assert_eq!(
+            view.attr_ids(Families {
+                v4: false,
+                v6: true
+            }),
+            vec![1]
+        );
+        let (mut pos, mut out) = (0, vec![]);
+        view.collect_v4(1, &mut pos, 1, &mut out);
+        assert_eq!((out.clone(), pos), (vec![p4("10.0.0.1/32")], 1));
+        view.collect_v4(1, &mut pos, 10, &mut out);
+        assert_eq!((out, pos), (vec![p4("10.0.0.1/32"), p4("10.0.0.3/32")], 3));
+        let (mut pos, mut out) = (0, vec![]);
+        view.collect_v6(1, &mut pos, 10, &mut out);
+        assert_eq!(out, vec![p6("2001:db8::/64")]);
     }
 
     #[test]

@@ -795,8 +795,11 @@ impl Session {
                 if self.enhanced_route_refresh {
                     self.queue.push_message(marker(SUBTYPE_BORR));
                 }
-                let d = diff(&PeerView::default(), &self.advertised, families);
-                self.queue.push_diff(d, self.routes.attrs.clone());
+                self.queue.push_full_view(
+                    self.advertised.clone(),
+                    self.routes.attrs.clone(),
+                    families,
+                );
                 if self.enhanced_route_refresh {
                     self.queue.push_message(marker(SUBTYPE_EORR));
                 }
@@ -891,10 +894,15 @@ impl Session {
             st.peer_graceful_restart = Some(open.graceful_restart().is_some());
             st.prefixes_received = 0;
         }
-        // The initial table, then End-of-RIB per negotiated family (RFC 4724 §2).
-        self.advertised = PeerView::empty();
+        // The initial table, read in place from the shared view (no per-session copy), then
+        // End-of-RIB per negotiated family (RFC 4724 §2).
         self.queue.clear();
-        self.queue_view_change();
+        self.advertised = self.routes.view.clone();
+        self.queue.push_full_view(
+            self.advertised.clone(),
+            self.routes.attrs.clone(),
+            self.families,
+        );
         if self.families.v4 {
             self.queue.push_end_of_rib(Family::IPV4_UNICAST);
         }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use super::adj_rib_out::{AttrId, Diff, V4Prefix, V6Prefix};
+use super::adj_rib_out::{AttrId, Diff, Families, PeerView, V4Prefix, V6Prefix};
 use super::codec::{
     encode_end_of_rib, encode_withdrawals_v4, encode_withdrawals_v6, EncodeStats, Family,
     Ipv4Prefix, Ipv6Prefix, PeerEncodeContext, RouteAttributes, UpdateEncoder, MAX_MESSAGE_LEN,
@@ -68,6 +68,17 @@ enum Item {
     EndOfRib(Family),
     /// A ready message (e.g. BoRR/EoRR) that must keep its place in the sequence.
     Message(Vec<u8>),
+    /// A whole view (initial table, route refresh), read in place from the shared table:
+    /// one pass per attribute set, so no per-session copy of the prefixes is made.
+    FullView {
+        view: Arc<PeerView>,
+        attrs: Arc<AttrTable>,
+        families: Families,
+        ids: Vec<AttrId>,
+        idx: usize,
+        pos4: usize,
+        pos6: usize,
+    },
 }
 
 /// What one `fill` produced.
@@ -130,6 +141,27 @@ impl UpdateQueue {
         }
     }
 
+    /// Queues every route of `view` in the given families.
+    pub fn push_full_view(
+        &mut self,
+        view: Arc<PeerView>,
+        attrs: Arc<AttrTable>,
+        families: Families,
+    ) {
+        let ids = view.attr_ids(families);
+        if !ids.is_empty() {
+            self.items.push_back(Item::FullView {
+                view,
+                attrs,
+                families,
+                ids,
+                idx: 0,
+                pos4: 0,
+                pos6: 0,
+            });
+        }
+    }
+
     pub fn push_message(&mut self, bytes: Vec<u8>) {
         self.items.push_back(Item::Message(bytes));
     }
@@ -147,6 +179,68 @@ impl UpdateQueue {
                 break;
             };
             let done = match item {
+                Item::FullView {
+                    view,
+                    attrs,
+                    families,
+                    ids,
+                    idx,
+                    pos4,
+                    pos6,
+                } => {
+                    let attr = ids[*idx];
+                    let ctx = &pc.ctx;
+                    let enc =
+                        pc.encoders
+                            .entry(attr)
+                            .or_insert_with(|| match attrs.get(attr as usize) {
+                                Some(a) => UpdateEncoder::new(a, ctx),
+                                None => Err(format!("attribute set {attr} is unknown")),
+                            });
+                    let v4_left = families.v4 && *pos4 < view.len_v4();
+                    let v6_left = families.v6 && *pos6 < view.len_v6();
+                    match enc {
+                        Err(e) => {
+                            f.errors.push(e.clone());
+                            (*pos4, *pos6) = (view.len_v4(), view.len_v6());
+                        }
+                        Ok(enc) if v4_left => {
+                            let mut chunk = Vec::with_capacity(CHUNK_V4.min(view.len_v4()));
+                            view.collect_v4(attr, pos4, CHUNK_V4, &mut chunk);
+                            pc.scratch_v4.clear();
+                            pc.scratch_v4.extend(chunk.iter().filter_map(to_v4));
+                            match enc.encode_v4(&pc.scratch_v4, out) {
+                                Ok(s) => add(&mut f, s),
+                                Err(e) => {
+                                    f.errors.push(e);
+                                    *pos4 = view.len_v4();
+                                }
+                            }
+                        }
+                        Ok(enc) if v6_left => {
+                            let mut chunk = Vec::with_capacity(CHUNK_V6.min(view.len_v6()));
+                            view.collect_v6(attr, pos6, CHUNK_V6, &mut chunk);
+                            pc.scratch_v6.clear();
+                            pc.scratch_v6.extend(chunk.iter().filter_map(to_v6));
+                            match enc.encode_v6(&pc.scratch_v6, out) {
+                                Ok(s) => add(&mut f, s),
+                                Err(e) => {
+                                    f.errors.push(e);
+                                    *pos6 = view.len_v6();
+                                }
+                            }
+                        }
+                        Ok(_) => {}
+                    }
+                    let v4_done = !families.v4 || *pos4 >= view.len_v4();
+                    let v6_done = !families.v6 || *pos6 >= view.len_v6();
+                    if v4_done && v6_done {
+                        // Next attribute set: walk the view again from the start.
+                        *idx += 1;
+                        (*pos4, *pos6) = (0, 0);
+                    }
+                    *idx >= ids.len()
+                }
                 Item::Message(b) => {
                     out.extend_from_slice(b);
                     f.messages += 1;
@@ -320,6 +414,70 @@ mod tests {
             "{messages} messages"
         );
         assert!(rounds > 1);
+    }
+
+    #[test]
+    fn full_view_sends_every_route_once_per_attribute_set() {
+        let v4a: Vec<V4Prefix> = (0..150_000u32)
+            .map(|i| V4Prefix {
+                addr: 0x0a00_0000 + 2 * i,
+                len: 32,
+            })
+            .collect();
+        let v4b: Vec<V4Prefix> = (0..50_000u32)
+            .map(|i| V4Prefix {
+                addr: 0x0a00_0001 + 2 * i,
+                len: 32,
+            })
+            .collect();
+        let v6: Vec<V6Prefix> = (0..100u128)
+            .map(|i| V6Prefix {
+                addr: (0x2001_0db8u128 << 96) | i,
+                len: 128,
+            })
+            .collect();
+        let view = Arc::new(PeerView::build(&[
+            &RouteGroup {
+                attr: 0,
+                peers: None,
+                v4: v4a,
+                v6,
+            },
+            &RouteGroup {
+                attr: 1,
+                peers: None,
+                v4: v4b,
+                v6: vec![],
+            },
+        ]));
+        let attrs = Arc::new(vec![
+            RouteAttributes::default(),
+            RouteAttributes {
+                med: Some(7),
+                ..Default::default()
+            },
+        ]);
+        let mut q = UpdateQueue::default();
+        q.push_full_view(view, attrs, Families { v4: true, v6: true });
+        let mut pc = PeerContext::new(65001, 65002, true, Some(Ipv4Addr::new(192, 0, 2, 1)), None);
+        let (mut with_med, mut without, mut v6_seen) = (0, 0, 0);
+        while !q.is_empty() {
+            let mut out = Vec::new();
+            q.fill(&mut pc, &mut out, 128 * 1024);
+            for m in decode_all(&out) {
+                if let Message::Update(u) = m {
+                    let n = u.announced().len();
+                    if u.mp_reach.is_some() {
+                        v6_seen += n;
+                    } else if u.attributes.med == Some(7) {
+                        with_med += n;
+                    } else {
+                        without += n;
+                    }
+                }
+            }
+        }
+        assert_eq!((without, with_med, v6_seen), (150_000, 50_000, 100));
     }
 
     #[test]
