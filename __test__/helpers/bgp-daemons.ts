@@ -34,7 +34,7 @@ export interface DaemonSpec {
   neighbors: NeighborSpec[];
   /** BIRD only: accept any peer from this range with this ASN (dynamic BGP). */
   dynamicRange?: { prefix: string; asn: number; multihop?: boolean; families?: Family[] };
-  /** BIRD only: originate these static routes (for BIRD-vs-ferrolb comparisons). */
+  /** BIRD only: originate the static routes in `file` (`route P blackhole;` lines), for BIRD-vs-ferrolb comparisons. */
   staticRoutesV4?: { file: string; disabled?: boolean };
 }
 
@@ -118,6 +118,13 @@ function familiesOf(n: { families?: Family[]; address: string }): Family[] {
   return n.families ?? [n.address.includes(':') ? 'ipv6' : 'ipv4'];
 }
 
+// Daemons still running when this process exits (a failed or interrupted test) are killed, so no
+// test ever leaves a router behind.
+const running = new Set<number>();
+process.on('exit', () => {
+  for (const pid of running) killPid(pid, 'SIGKILL');
+});
+
 function waitForPid(pidFile: string): Promise<number> {
   return waitFor(
     `pid file ${pidFile}`,
@@ -126,7 +133,7 @@ function waitForPid(pidFile: string): Promise<number> {
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
       return pid > 0 ? pid : undefined;
     },
-    { timeoutMs: 10_000, intervalMs: 50 },
+    { timeoutMs: 120_000, intervalMs: 50 },
   );
 }
 
@@ -140,6 +147,7 @@ function killPid(pid: number, sig: NodeJS.Signals | 0) {
 }
 
 async function stopPid(pid: number) {
+  running.delete(pid);
   killPid(pid, 'SIGCONT');
   if (!killPid(pid, 'SIGTERM')) return;
   for (let i = 0; i < 50; i++) {
@@ -158,8 +166,10 @@ function birdLocal(spec: DaemonSpec): string {
 function birdConfig(spec: DaemonSpec): string {
   const lines = [`router id ${spec.routerId};`, 'protocol device {}'];
   if (spec.staticRoutesV4) {
+    // BIRD's `include` works between statements, not inside a protocol block: the routes file is
+    // included at top level, so its lines go inside a protocol opened and closed around it.
     const disabled = spec.staticRoutesV4.disabled ? 'disabled;' : '';
-    lines.push(`protocol static static4 { ${disabled} ipv4; include "${spec.staticRoutesV4.file}"; }`);
+    lines.push(`protocol static static4 { ${disabled} ipv4;`, `include "${spec.staticRoutesV4.file}";`, '}');
   }
   const channels = (fams: Family[], exportAll: boolean) =>
     fams.map((f) => `  ${f} { import all; export ${exportAll ? 'all' : 'none'}; };`).join('\n');
@@ -202,6 +212,7 @@ async function startBird(spec: DaemonSpec): Promise<PeerDaemon> {
     // -f: stay in the foreground so our process owns it and sees its log on stderr.
     proc = start('bird', ['-f', '-c', conf, '-s', sock, '-P', pidFile], { netns: spec.netns });
     pid = await waitForPid(pidFile);
+    running.add(pid);
     await waitFor('birdc answering', () =>
       run('birdc', ['-s', sock, 'show', 'status']).then((o) => o.includes('Daemon is up')),
     );
@@ -358,6 +369,7 @@ async function startFrr(spec: DaemonSpec): Promise<PeerDaemon> {
       { netns: spec.netns },
     );
     pid = await waitForPid(pidFile);
+    running.add(pid);
     await waitFor('vtysh answering', () => vtysh('show bgp summary json').then(() => true));
   };
   const vtysh = (cmd: string) => run('vtysh', ['-N', name, '-c', cmd]);
