@@ -215,6 +215,26 @@ impl SpeakerCore {
     }
 }
 
+/// A speaker dropped without `close()` (e.g. garbage-collected in JS) still ends its
+/// sessions: each sends its Cease on its own, nothing waits for it.
+impl Drop for SpeakerCore {
+    fn drop(&mut self) {
+        if let Some(t) = self
+            .accept_task
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            t.abort();
+        }
+        let peers = std::mem::take(&mut lock(&self.inner).peers);
+        for (_, h) in peers {
+            let (tx, _rx) = oneshot::channel();
+            let _ = h.tx.send(PeerCommand::Stop(StopReason::AdminShutdown, tx));
+        }
+    }
+}
+
 /// Hands each accepted connection to the peer with that source address; strangers get
 /// Cease 6/5 (Connection Rejected).
 async fn accept_loop(listener: Arc<Listener>, inner: Arc<Mutex<Inner>>) {
@@ -413,6 +433,22 @@ mod tests {
             assert!(log_a.lock().unwrap().iter().any(|e| e.kind == "endOfRib"));
             a.close().await;
             a.close().await; // idempotent
+        });
+    }
+
+    #[test]
+    fn dropping_a_speaker_without_close_still_ceases() {
+        rt().block_on(async {
+            let (a, b, _) = pair(None, None).await;
+            assert!(wait_for("Established", || state(&a, "b") == "Established").await);
+            drop(b);
+            let seen = || {
+                a.status()[0]
+                    .last_notification_received
+                    .map(|n| (n.code, n.subcode))
+            };
+            assert!(wait_for("a sees 6/2", || seen() == Some((6, 2))).await);
+            a.close().await;
         });
     }
 
