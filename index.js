@@ -773,7 +773,10 @@ if (
   }
 }
 
-const { L2Announcer, nativeVersion } = nativeBinding
+const { BgpSpeaker, L2Announcer, bgpDecodeMessages, bgpEncodeUpdates, nativeVersion } = nativeBinding
+export { BgpSpeaker }
 export { L2Announcer }
+export { bgpDecodeMessages }
+export { bgpEncodeUpdates }
 export { nativeVersion }
 export const __napiBindingTarget = __napiLoadedBindingTarget
