@@ -29,7 +29,8 @@ const obj = (properties, description, required) => ({
 });
 const duration = (description) =>
   str(`${description} (Go duration, e.g. "90s", "1m30s")`, {
-    pattern: '^([0-9]+(\\.[0-9]+)?(ns|us|µs|μs|ms|s|m|h))+$',
+    // Go's time.ParseDuration grammar: optional sign, "0", or number+unit pairs ("1.5h", ".5s").
+    pattern: '^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$',
   });
 
 const labelSelector = (description) =>
