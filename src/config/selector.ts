@@ -275,3 +275,55 @@ function lastSegment(field: string): string {
   const dot = field.lastIndexOf('.');
   return dot >= 0 ? field.slice(dot + 1) : field;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Overlap: can one label set satisfy both selectors? Used when no Node objects are at hand to
+// decide whether two advertisements or peers may apply to the same node.
+
+interface KeyConstraint {
+  present: boolean;
+  absent: boolean;
+  allowed: Set<string> | null;
+  excluded: Set<string>;
+}
+
+function constrain(map: Map<string, KeyConstraint>, sel: LabelSelector): void {
+  const get = (key: string): KeyConstraint => {
+    let c = map.get(key);
+    if (!c) {
+      c = { present: false, absent: false, allowed: null, excluded: new Set() };
+      map.set(key, c);
+    }
+    return c;
+  };
+  const allow = (c: KeyConstraint, values: readonly string[]) => {
+    c.present = true;
+    c.allowed = c.allowed === null ? new Set(values) : new Set(values.filter((v) => c.allowed?.has(v)));
+  };
+  for (const [k, v] of Object.entries(sel.matchLabels)) allow(get(k), [v]);
+  for (const r of sel.matchExpressions) {
+    const c = get(r.key);
+    if (r.operator === 'In') allow(c, r.values);
+    else if (r.operator === 'NotIn') r.values.forEach((v) => c.excluded.add(v));
+    else if (r.operator === 'Exists') c.present = true;
+    else c.absent = true;
+  }
+}
+
+export function selectorsMayOverlap(a: LabelSelector, b: LabelSelector): boolean {
+  const map = new Map<string, KeyConstraint>();
+  constrain(map, a);
+  constrain(map, b);
+  for (const c of map.values()) {
+    if (c.present && c.absent) return false;
+    if (c.allowed !== null && [...c.allowed].every((v) => c.excluded.has(v))) return false;
+  }
+  return true;
+}
+
+/** Lists mean "any of"; an empty list matches everything. */
+export function selectorListsMayOverlap(a: readonly LabelSelector[], b: readonly LabelSelector[]): boolean {
+  const la = a.length ? a : [EVERYTHING];
+  const lb = b.length ? b : [EVERYTHING];
+  return la.some((x) => lb.some((y) => selectorsMayOverlap(x, y)));
+}
