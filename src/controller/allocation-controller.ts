@@ -25,9 +25,21 @@ import { parseService } from '../config/service.js';
 import { ConfigStore } from '../config/store.js';
 import { EventRecorder, type EventTarget } from '../k8s/events.js';
 import { Watched, type ChangeKind } from '../k8s/informer.js';
-import { apiVersionOf, CONFIG_RESOURCES, namespacedPath, type ResourceRef } from '../k8s/metallb-resources.js';
+import {
+  apiVersionOf,
+  CONFIG_RESOURCES,
+  namespacedPath,
+  type ResourceRef,
+} from '../k8s/metallb-resources.js';
 import { WorkQueue } from '../k8s/work-queue.js';
-import { annotationPatch, cleared, desired, statusPatch, viewOf, type DesiredService } from './service-status.js';
+import {
+  annotationPatch,
+  cleared,
+  desired,
+  statusPatch,
+  viewOf,
+  type DesiredService,
+} from './service-status.js';
 
 export interface Logger {
   info(msg: string, fields?: object): void;
@@ -90,8 +102,11 @@ export class AllocationController {
     this.log = opts.log ?? silent;
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.events = new EventRecorder(this.core, 'ferrolb-controller', opts.identity ?? 'ferrolb-controller', (m, e) =>
-      this.log.warn(m, { err: String(e) }),
+    this.events = new EventRecorder(
+      this.core,
+      'ferrolb-controller',
+      opts.identity ?? 'ferrolb-controller',
+      (m, e) => this.log.warn(m, { err: String(e) }),
     );
     this.store = new ConfigStore({ namespace: this.namespace });
     this.allocator = new Allocator([], {
@@ -106,7 +121,8 @@ export class AllocationController {
       name: 'services',
       path: '/api/v1/services',
       list: () => this.core.listServiceForAllNamespaces(),
-      onChange: (_kind, svc) => this.queue.add(`${SVC_PREFIX}${svc.metadata?.namespace}/${svc.metadata?.name}`),
+      onChange: (_kind, svc) =>
+        this.queue.add(`${SVC_PREFIX}${svc.metadata?.namespace}/${svc.metadata?.name}`),
       onError: onWatchError('services'),
     });
     this.namespaces = new Watched<V1Namespace>(kc, {
@@ -141,7 +157,9 @@ export class AllocationController {
       name: 'secrets',
       path: `/api/v1/namespaces/${this.namespace}/secrets`,
       list: () =>
-        this.core.listNamespacedSecret({ namespace: this.namespace }) as unknown as Promise<KubernetesListObject<Obj>>,
+        this.core.listNamespacedSecret({ namespace: this.namespace }) as unknown as Promise<
+          KubernetesListObject<Obj>
+        >,
       onChange: configChanged,
       onError: onWatchError('secrets'),
     });
@@ -165,7 +183,11 @@ export class AllocationController {
 
   /** Starts the informers; resolves once every cache holds its first list. */
   async startWatching(): Promise<void> {
-    await Promise.all([this.services.start(), this.namespaces.start(), ...this.configWatches.map((w) => w.start())]);
+    await Promise.all([
+      this.services.start(),
+      this.namespaces.start(),
+      ...this.configWatches.map((w) => w.start()),
+    ]);
   }
 
   /**
@@ -183,7 +205,8 @@ export class AllocationController {
     }
     for (const s of restoreOrder(inputs)) await this.reconcileService(serviceKey(s));
     this.running = this.queue.run((key) => this.handle(key), {
-      onError: (key, err, retryInMs) => this.log.warn('reconcile failed; retrying', { key, err: String(err), retryInMs }),
+      onError: (key, err, retryInMs) =>
+        this.log.warn('reconcile failed; retrying', { key, err: String(err), retryInMs }),
     });
     const resyncMs = this.opts.resyncMs ?? 300_000;
     if (resyncMs > 0) {
@@ -197,7 +220,11 @@ export class AllocationController {
     clearInterval(this.resyncTimer);
     clearTimeout(this.poolStatusTimer);
     this.queue.shutdown();
-    await Promise.all([this.services.stop(), this.namespaces.stop(), ...this.configWatches.map((w) => w.stop())]);
+    await Promise.all([
+      this.services.stop(),
+      this.namespaces.stop(),
+      ...this.configWatches.map((w) => w.stop()),
+    ]);
     await this.running;
   }
 
@@ -314,12 +341,19 @@ export class AllocationController {
     const parsed = parseService(asService(obj));
     const view = viewOf(obj);
     if (parsed.errors.length > 0 || !parsed.service) {
-      const ours = obj.spec?.type === 'LoadBalancer' && (obj.spec.loadBalancerClass ?? null) === (this.opts.lbClass ?? null);
+      const ours =
+        obj.spec?.type === 'LoadBalancer' &&
+        (obj.spec.loadBalancerClass ?? null) === (this.opts.lbClass ?? null);
       if (!ours) return;
       if (this.allocator.release(key) && held) this.poolChanged(held.pool);
       await this.write(namespace, name, view, cleared);
       const why = parsed.errors.map((e) => `${e.field}: ${e.reason}`).join('; ');
-      await this.events.record(target, 'Warning', 'AllocationFailed', `Failed to allocate IP for ${key}: ${why}`);
+      await this.events.record(
+        target,
+        'Warning',
+        'AllocationFailed',
+        `Failed to allocate IP for ${key}: ${why}`,
+      );
       return;
     }
     const result = this.allocator.assign(parsed.service);
@@ -331,7 +365,12 @@ export class AllocationController {
         return;
       case 'failed':
         await this.write(namespace, name, view, cleared);
-        await this.events.record(target, 'Warning', 'AllocationFailed', `Failed to allocate IP for ${key}: ${result.reason}`);
+        await this.events.record(
+          target,
+          'Warning',
+          'AllocationFailed',
+          `Failed to allocate IP for ${key}: ${result.reason}`,
+        );
         return;
       case 'assigned': {
         this.poolChanged(result.pool);
@@ -347,17 +386,26 @@ export class AllocationController {
     }
   }
 
-  private async write(namespace: string, name: string, view: ReturnType<typeof viewOf>, want: DesiredService) {
+  private async write(
+    namespace: string,
+    name: string,
+    view: ReturnType<typeof viewOf>,
+    want: DesiredService,
+  ) {
     const status = statusPatch(view, want);
     const annotation = annotationPatch(view, want);
     // The annotation first: a consumer that sees the ingress IP can then rely on the pool name.
     if (annotation) {
       this.apiCalls++;
-      await ignoreNotFound(this.core.patchNamespacedService({ name, namespace, body: annotation }, mergePatch));
+      await ignoreNotFound(
+        this.core.patchNamespacedService({ name, namespace, body: annotation }, mergePatch),
+      );
     }
     if (status) {
       this.apiCalls++;
-      await ignoreNotFound(this.core.patchNamespacedServiceStatus({ name, namespace, body: status }, mergePatch));
+      await ignoreNotFound(
+        this.core.patchNamespacedServiceStatus({ name, namespace, body: status }, mergePatch),
+      );
     }
   }
 
@@ -387,7 +435,8 @@ export class AllocationController {
     for (const name of pools) {
       const c = this.allocator.poolCounters(name);
       if (!c) continue;
-      const cap = (n: bigint) => Number(n > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : n);
+      const cap = (n: bigint) =>
+        Number(n > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : n);
       const status = {
         assignedIPv4: cap(c.assignedIPv4),
         assignedIPv6: cap(c.assignedIPv6),
@@ -399,7 +448,14 @@ export class AllocationController {
       try {
         this.apiCalls++;
         await this.custom.patchNamespacedCustomObjectStatus(
-          { group: 'metallb.io', version: 'v1beta1', namespace: this.namespace, plural: 'ipaddresspools', name, body: { status } },
+          {
+            group: 'metallb.io',
+            version: 'v1beta1',
+            namespace: this.namespace,
+            plural: 'ipaddresspools',
+            name,
+            body: { status },
+          },
           mergePatch,
         );
         this.writtenPoolStatus.set(name, text);
@@ -414,7 +470,11 @@ export class AllocationController {
 
 /** Core objects from a list lack kind/apiVersion; parseService wants a whole object. */
 function asService(svc: V1Service): Record<string, unknown> {
-  return { ...(JSON.parse(JSON.stringify(svc)) as Record<string, unknown>), kind: 'Service', apiVersion: 'v1' };
+  return {
+    ...(JSON.parse(JSON.stringify(svc)) as Record<string, unknown>),
+    kind: 'Service',
+    apiVersion: 'v1',
+  };
 }
 
 function poolsSignature(pools: readonly Pool[]): string {

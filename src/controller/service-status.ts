@@ -35,13 +35,16 @@ export const desired = (ips: readonly IPAddress[], pool: string | null): Desired
 
 export const cleared: DesiredService = { ingressIPs: [], poolAnnotation: null };
 
-const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Merge patches to send (null when nothing to change). */
 export function statusPatch(view: ServiceView, want: DesiredService): object | null {
   if (sameList(view.ingressIPs, want.ingressIPs)) return null;
   return {
-    status: { loadBalancer: { ingress: want.ingressIPs.length ? want.ingressIPs.map((ip) => ({ ip })) : null } },
+    status: {
+      loadBalancer: { ingress: want.ingressIPs.length ? want.ingressIPs.map((ip) => ({ ip })) : null },
+    },
   };
 }
 

@@ -88,7 +88,10 @@ export class WorkQueue<K extends string = string> {
    * Processes keys until shutdown(), with `concurrency` workers. A handler that throws gets its
    * key retried with backoff (and `onError` called); one that returns gets its failures forgotten.
    */
-  async run(handler: Handler<K>, opts: { concurrency?: number; onError?: (key: K, err: unknown, retryInMs: number) => void } = {}): Promise<void> {
+  async run(
+    handler: Handler<K>,
+    opts: { concurrency?: number; onError?: (key: K, err: unknown, retryInMs: number) => void } = {},
+  ): Promise<void> {
     const worker = async () => {
       while (!this.closed) {
         const key = this.take();
