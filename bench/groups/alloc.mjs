@@ -87,6 +87,55 @@ async function pureAllocator({ record, log }) {
   record('alloc.10k.per_service_us', (median * 1000) / services.length, 'µs');
 }
 
+async function apiserver1k({ record, log }) {
+  const kube = await load('../../__test__/helpers/kube.ts');
+  const { runController } = await load('../../src/controller/run.ts');
+  const env = await kube.startKubeEnv();
+  let ctl;
+  try {
+    await kube.ensureNamespace(env, kube.METALLB_NS);
+    await kube.createPool(env, 'bench', { addresses: ['10.128.0.0/16'] });
+    const quiet = { info() {}, warn() {}, error() {} };
+    ctl = await runController({
+      kubeconfig: env.kubeconfig,
+      identity: 'bench',
+      retryPeriodMs: 200,
+      log: quiet,
+    });
+    await kube.waitFor('leadership', async () => (ctl.elector.isLeader ? true : undefined));
+    const n = 1000;
+    const callsBefore = ctl.controller.apiCalls;
+    const start = process.hrtime.bigint();
+    // "At once": 1,000 creations in flight with bounded client concurrency.
+    let next = 0;
+    const creator = async () => {
+      while (next < n) await kube.createService(env, `bench-${next++}`);
+    };
+    await Promise.all(Array.from({ length: 50 }, creator));
+    const createdS = Number(process.hrtime.bigint() - start) / 1e9;
+    await kube.waitFor(
+      'all 1,000 services to have an IP',
+      async () => {
+        const list = await env.core.listNamespacedService({ namespace: 'default' });
+        const done = list.items.filter((s) => (s.status?.loadBalancer?.ingress ?? []).length > 0).length;
+        return done === n ? true : undefined;
+      },
+      300_000,
+    );
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const calls = ctl.controller.apiCalls - callsBefore;
+    log(
+      `created in ${createdS.toFixed(2)} s; all allocated after ${seconds.toFixed(2)} s; ${calls} controller writes (+ events)`,
+    );
+    record('alloc.apiserver_1k.seconds', seconds, 's');
+    record('alloc.apiserver_1k.api_calls', calls, 'calls');
+  } finally {
+    await ctl?.shutdown();
+    await env.stop();
+  }
+}
+
 export async function run(ctx) {
   await pureAllocator(ctx);
+  await apiserver1k(ctx);
 }

@@ -56,6 +56,8 @@ export interface AllocationControllerOptions {
   readonly identity?: string;
   /** Full re-enqueue of every Service, in ms (client-go's resync); 0 disables. */
   readonly resyncMs?: number;
+  /** Concurrent reconciles (API round trips in flight); default 16. */
+  readonly workers?: number;
   /** Debounce for IPAddressPool status writes, in ms. */
   readonly poolStatusDelayMs?: number;
   readonly log?: Logger;
@@ -203,8 +205,19 @@ export class AllocationController {
       const parsed = parseService(asService(svc));
       if (parsed.service) inputs.push(parsed.service);
     }
-    for (const s of restoreOrder(inputs)) await this.reconcileService(serviceKey(s));
+    // Allocation is synchronous: settle every address in restore order first, then let the
+    // workers write what differs (the assignment is kept, so each reconcile finds it again).
+    if (this.config) {
+      for (const s of restoreOrder(inputs)) {
+        const r = this.allocator.assign(s);
+        if (r.kind === 'assigned') this.poolChanged(r.pool);
+      }
+    }
+    for (const s of restoreOrder(inputs)) this.queue.add(`${SVC_PREFIX}${serviceKey(s)}`);
+    // Several workers overlap the API calls of different keys; allocation itself is synchronous
+    // in each handler's first step, so decisions stay in queue order and never interleave.
     this.running = this.queue.run((key) => this.handle(key), {
+      concurrency: this.opts.workers ?? 16,
       onError: (key, err, retryInMs) =>
         this.log.warn('reconcile failed; retrying', { key, err: String(err), retryInMs }),
     });

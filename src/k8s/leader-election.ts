@@ -34,6 +34,7 @@ export class LeaderElector {
   private leading = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private inFlight: Promise<void> = Promise.resolve();
   private lastLeader = '';
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
@@ -56,12 +57,14 @@ export class LeaderElector {
 
   start(): void {
     this.stopped = false;
-    void this.tick();
+    this.inFlight = this.tick();
   }
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick(), this.retryPeriodMs);
+    this.timer = setTimeout(() => {
+      this.inFlight = this.tick();
+    }, this.retryPeriodMs);
   }
 
   private async tick(): Promise<void> {
@@ -166,14 +169,17 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // A renewal still in flight would race the release below and make it fail on a conflict.
+    await this.inFlight;
     if (!this.leading) return;
     this.leading = false;
-    try {
-      const lease = await this.api.readNamespacedLease({
-        name: this.opts.name,
-        namespace: this.opts.namespace,
-      });
-      if (lease.spec?.holderIdentity === this.opts.identity) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const lease = await this.api.readNamespacedLease({
+          name: this.opts.name,
+          namespace: this.opts.namespace,
+        });
+        if (lease.spec?.holderIdentity !== this.opts.identity) break;
         await this.api.replaceNamespacedLease({
           name: this.opts.name,
           namespace: this.opts.namespace,
@@ -187,9 +193,12 @@ export class LeaderElector {
             },
           },
         });
+        break;
+      } catch (err) {
+        if (isStatus(err, 409)) continue;
+        this.opts.log?.('lease release failed', err);
+        break;
       }
-    } catch (err) {
-      this.opts.log?.('lease release failed', err);
     }
     this.opts.onStoppedLeading();
   }
