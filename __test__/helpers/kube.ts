@@ -1,7 +1,7 @@
 // A private kube-apiserver + etcd for one test file (scripts/kube-test-env.sh with a unique state
 // dir and ports), plus small helpers to create objects and wait for conditions.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -22,6 +22,8 @@ export interface KubeEnv {
   readonly kc: KubeConfig;
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
+  /** Kills kube-apiserver (etcd keeps the data), waits `downMs`, starts it again. */
+  restartApiserver(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,11 +50,26 @@ export async function startKubeEnv(): Promise<KubeEnv> {
   const kubeconfig = join(dir, 'kubeconfig');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
+  const restartApiserver = async (downMs: number) => {
+    const pid = Number(readFileSync(join(dir, 'apiserver.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await waitFor('kube-apiserver to exit', async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    await sleep(downMs);
+    await run('bash', [script, 'start'], { env, timeout: 120_000 });
+  };
   return {
     kubeconfig,
     kc,
     core: kc.makeApiClient(CoreV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
+    restartApiserver,
     stop,
   };
 }
