@@ -159,6 +159,17 @@ describe('allocation controller on a real API server', () => {
     await createPool(env, 'overlap', { addresses: ['192.0.2.4/30'] });
     const ev = await waitForEvent(env, METALLB_NS, 'overlap', 'InvalidConfig', /overlap/i);
     assert.equal(ev.type, 'Warning');
+    const state = await waitFor('ConfigurationState Invalid', async () => {
+      const o = (await env.custom.getNamespacedCustomObject({
+        group: 'metallb.io',
+        version: 'v1beta1',
+        namespace: METALLB_NS,
+        plural: 'configurationstates',
+        name: 'controller',
+      })) as { status?: { result?: string; errorSummary?: string } };
+      return o.status?.result === 'Invalid' ? o.status : undefined;
+    });
+    assert.match(state.errorSummary ?? '', /IPAddressPool\/metallb-system\/overlap/);
     assert.ok(ctl.controller.activeConfig()?.pools.some((p) => p.name === 'main'));
     assert.ok(!ctl.controller.activeConfig()?.pools.some((p) => p.name === 'overlap'));
     // Allocation still works from the last good configuration.
@@ -168,6 +179,16 @@ describe('allocation controller on a real API server', () => {
     });
     assert.deepEqual(await waitForIngress(env, 'after-bad-config', undefined, 'team-a'), ['10.30.0.1']);
     await deletePool(env, 'overlap');
+    await waitFor('ConfigurationState Valid again', async () => {
+      const o = (await env.custom.getNamespacedCustomObject({
+        group: 'metallb.io',
+        version: 'v1beta1',
+        namespace: METALLB_NS,
+        plural: 'configurationstates',
+        name: 'controller',
+      })) as { status?: { result?: string } };
+      return o.status?.result === 'Valid' ? true : undefined;
+    });
   });
 
   it('releases the address when a Service is deleted or stops being a LoadBalancer', async () => {

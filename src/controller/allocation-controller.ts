@@ -23,6 +23,7 @@ import { formatError } from '../config/errors.js';
 import type { Config, ConfigError, Labels, Pool, RawObject, ServiceInput } from '../config/model.js';
 import { parseService } from '../config/service.js';
 import { ConfigStore } from '../config/store.js';
+import { ConfigurationStatePublisher } from '../k8s/configuration-state.js';
 import { EventRecorder, type EventTarget } from '../k8s/events.js';
 import { Watched, type ChangeKind } from '../k8s/informer.js';
 import {
@@ -79,6 +80,7 @@ export class AllocationController {
   private readonly queue = new WorkQueue();
   private readonly events: EventRecorder;
   private readonly store: ConfigStore;
+  private readonly configState: ConfigurationStatePublisher;
   private readonly allocator: Allocator;
   private readonly services: Watched<V1Service>;
   private readonly namespaces: Watched<V1Namespace>;
@@ -111,6 +113,7 @@ export class AllocationController {
       (m, e) => this.log.warn(m, { err: String(e) }),
     );
     this.store = new ConfigStore({ namespace: this.namespace });
+    this.configState = new ConfigurationStatePublisher(this.custom, this.namespace, 'controller');
     this.allocator = new Allocator([], {
       lbClass: opts.lbClass ?? null,
       namespaceLabels: (ns) => this.namespaceLabels(ns),
@@ -281,6 +284,10 @@ export class AllocationController {
       }
     }
     const result = this.store.update(objects);
+    // Best effort, like Events: the allocation must not wait on a status object.
+    await this.configState
+      .publish(result.errors)
+      .catch((err: unknown) => this.log.warn('could not publish ConfigurationState', { err: String(err) }));
     if (!result.accepted) {
       await this.reportInvalidConfig(result.errors);
       return;
