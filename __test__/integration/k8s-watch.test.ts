@@ -2,14 +2,16 @@
 // the cache re-lists when the server is back, and the controller carries on.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, type V1Service } from '@kubernetes/client-node';
 import { runController, type RunningController } from '../../src/controller/run.js';
 import { Watched } from '../../src/k8s/informer.js';
+import { watchKind } from '../../src/k8s/resources.js';
 import {
   createPool,
   createService,
   ensureNamespace,
   METALLB_NS,
+  sleep,
   startKubeEnv,
   waitFor,
   waitForIngress,
@@ -78,5 +80,51 @@ describe('watching through an API server outage', () => {
       seen.get('default/after') === 'delete' ? true : undefined,
     );
     assert.ok(ctl.elector.isLeader, 'a short outage inside the renew deadline keeps the leader');
+  });
+
+  it('watches EndpointSlices, Nodes and metallb.io status kinds by kind name', async () => {
+    const got: string[] = [];
+    const record = (change: string, o: { kind?: string; metadata?: { name?: string } }) =>
+      got.push(`${change} ${o.kind} ${o.metadata?.name}`);
+    const watches = [
+      watchKind(env.kc, 'EndpointSlice', { onChange: record }),
+      watchKind(env.kc, 'Node', { onChange: record, labelSelector: 'ferrolb-test=yes' }),
+      watchKind(env.kc, 'ServiceL2Status', { namespace: METALLB_NS, onChange: record }),
+    ];
+    try {
+      await Promise.all(watches.map((w) => w.start()));
+      await env.kc.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
+        namespace: 'default',
+        body: {
+          metadata: { name: 'before-abc', labels: { 'kubernetes.io/service-name': 'before' } },
+          addressType: 'IPv4',
+          endpoints: [{ addresses: ['10.244.0.5'], conditions: { ready: true }, nodeName: 'node-a' }],
+          ports: [{ port: 8080, protocol: 'TCP' }],
+        },
+      });
+      await env.core.createNode({
+        body: { metadata: { name: 'node-a', labels: { 'ferrolb-test': 'yes' } } },
+      });
+      await env.core.createNode({ body: { metadata: { name: 'node-b' } } });
+      await env.custom.createNamespacedCustomObject({
+        group: 'metallb.io',
+        version: 'v1beta1',
+        namespace: METALLB_NS,
+        plural: 'servicel2statuses',
+        body: { apiVersion: 'metallb.io/v1beta1', kind: 'ServiceL2Status', metadata: { name: 'l2-before' } },
+      });
+      await env.core.deleteNode({ name: 'node-a' });
+      await waitFor('all changes', async () => (got.length >= 4 ? true : undefined));
+      await sleep(300);
+      assert.deepEqual(got.sort(), [
+        'add EndpointSlice before-abc',
+        'add Node node-a',
+        'add ServiceL2Status l2-before',
+        'delete Node node-a',
+      ]);
+      assert.equal(watches[0]?.list()[0]?.kind, 'EndpointSlice');
+    } finally {
+      for (const w of watches) await w.stop();
+    }
   });
 });

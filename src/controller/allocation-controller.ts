@@ -12,7 +12,6 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
-  type KubernetesListObject,
   type KubernetesObject,
   type V1Namespace,
   type V1Service,
@@ -25,13 +24,8 @@ import { parseService } from '../config/service.js';
 import { ConfigStore } from '../config/store.js';
 import { ConfigurationStatePublisher } from '../k8s/configuration-state.js';
 import { EventRecorder, type EventTarget } from '../k8s/events.js';
-import { Watched, type ChangeKind } from '../k8s/informer.js';
-import {
-  apiVersionOf,
-  CONFIG_RESOURCES,
-  namespacedPath,
-  type ResourceRef,
-} from '../k8s/metallb-resources.js';
+import type { ChangeKind, Watched } from '../k8s/informer.js';
+import { apiVersionOfKind, KINDS, watchKind, type KindName } from '../k8s/resources.js';
 import { WorkQueue } from '../k8s/work-queue.js';
 import {
   annotationPatch,
@@ -65,12 +59,21 @@ export interface AllocationControllerOptions {
 }
 
 const CONFIG_KEY = 'config';
+/** Everything the configuration is built from, in the MetalLB namespace. */
+const CONFIG_KINDS: readonly KindName[] = [
+  'IPAddressPool',
+  'L2Advertisement',
+  'BGPAdvertisement',
+  'BGPPeer',
+  'BFDProfile',
+  'Community',
+  'Secret',
+  'ConfigMap',
+];
 const SVC_PREFIX = 'svc/';
 const LEGACY_CONFIGMAP = 'config';
 const silent: Logger = { info() {}, warn() {}, error() {} };
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-type Obj = KubernetesObject & Record<string, unknown>;
 
 export class AllocationController {
   readonly namespace: string;
@@ -84,8 +87,7 @@ export class AllocationController {
   private readonly allocator: Allocator;
   private readonly services: Watched<V1Service>;
   private readonly namespaces: Watched<V1Namespace>;
-  private readonly configWatches: Watched<Obj>[] = [];
-  private readonly configKinds = new Map<Watched<Obj>, ResourceRef>();
+  private readonly configWatches: Watched<KubernetesObject>[] = [];
   private config: Config | null = null;
   private poolsSignature = '';
   private lastConfigErrors = '';
@@ -122,68 +124,30 @@ export class AllocationController {
     const onWatchError = (what: string) => (err: unknown, retryInMs: number) =>
       this.log.warn(`watch of ${what} failed; retrying`, { err: String(err), retryInMs });
 
-    this.services = new Watched<V1Service>(kc, {
-      name: 'services',
-      path: '/api/v1/services',
-      list: () => this.core.listServiceForAllNamespaces(),
+    this.services = watchKind<V1Service>(kc, 'Service', {
       onChange: (_kind, svc) =>
         this.queue.add(`${SVC_PREFIX}${svc.metadata?.namespace}/${svc.metadata?.name}`),
       onError: onWatchError('services'),
     });
-    this.namespaces = new Watched<V1Namespace>(kc, {
-      name: 'namespaces',
-      path: '/api/v1/namespaces',
-      list: () => this.core.listNamespace(),
+    this.namespaces = watchKind<V1Namespace>(kc, 'Namespace', {
       // namespaceSelectors depend on namespace labels: re-check that namespace's services.
       onChange: (_kind, ns) => this.enqueueServices(ns.metadata?.name),
       onError: onWatchError('namespaces'),
     });
-    const configChanged = (_k: ChangeKind) => this.queue.add(CONFIG_KEY);
-    for (const r of CONFIG_RESOURCES) {
-      const w = new Watched<Obj>(kc, {
-        name: r.plural,
-        path: namespacedPath(r, this.namespace),
-        list: () =>
-          this.custom.listNamespacedCustomObject({
-            group: r.group,
-            version: r.version,
-            namespace: this.namespace,
-            plural: r.plural,
-          }) as Promise<KubernetesListObject<Obj>>,
-        onChange: configChanged,
-        onError: onWatchError(r.plural),
-      });
-      this.configWatches.push(w);
-      this.configKinds.set(w, r);
+    const configChanged = (_k: ChangeKind, o: KubernetesObject) => {
+      // Of all ConfigMaps only `config` (the legacy format) is configuration.
+      if (o.kind !== 'ConfigMap' || o.metadata?.name === LEGACY_CONFIGMAP) this.queue.add(CONFIG_KEY);
+    };
+    // Secrets hold BGP passwords (validation checks the references).
+    for (const kind of CONFIG_KINDS) {
+      this.configWatches.push(
+        watchKind<KubernetesObject>(kc, kind, {
+          namespace: this.namespace,
+          onChange: configChanged,
+          onError: onWatchError(kind),
+        }),
+      );
     }
-    // Secrets hold BGP passwords (validation checks the references); ConfigMap `config` is the
-    // legacy configuration format.
-    const secrets = new Watched<Obj>(kc, {
-      name: 'secrets',
-      path: `/api/v1/namespaces/${this.namespace}/secrets`,
-      list: () =>
-        this.core.listNamespacedSecret({ namespace: this.namespace }) as unknown as Promise<
-          KubernetesListObject<Obj>
-        >,
-      onChange: configChanged,
-      onError: onWatchError('secrets'),
-    });
-    this.configWatches.push(secrets);
-    this.configKinds.set(secrets, { kind: 'Secret', group: '', version: 'v1', plural: 'secrets' });
-    const configMaps = new Watched<Obj>(kc, {
-      name: 'configmaps',
-      path: `/api/v1/namespaces/${this.namespace}/configmaps`,
-      list: () =>
-        this.core.listNamespacedConfigMap({ namespace: this.namespace }) as unknown as Promise<
-          KubernetesListObject<Obj>
-        >,
-      onChange: (_k, cm) => {
-        if (cm.metadata?.name === LEGACY_CONFIGMAP) this.queue.add(CONFIG_KEY);
-      },
-      onError: onWatchError('configmaps'),
-    });
-    this.configWatches.push(configMaps);
-    this.configKinds.set(configMaps, { kind: 'ConfigMap', group: '', version: 'v1', plural: 'configmaps' });
   }
 
   /** Starts the informers; resolves once every cache holds its first list. */
@@ -275,11 +239,9 @@ export class AllocationController {
   private async reconcileConfig(): Promise<void> {
     const objects: RawObject[] = [];
     for (const w of this.configWatches) {
-      const r = this.configKinds.get(w) as ResourceRef;
       for (const o of w.list()) {
-        if (r.kind === 'ConfigMap' && o.metadata?.name !== LEGACY_CONFIGMAP) continue;
-        const plain = JSON.parse(JSON.stringify(o)) as Record<string, unknown>;
-        const { object } = toRawObject({ ...plain, apiVersion: apiVersionOf(r), kind: r.kind });
+        if (o.kind === 'ConfigMap' && o.metadata?.name !== LEGACY_CONFIGMAP) continue;
+        const { object } = toRawObject(JSON.parse(JSON.stringify(o)) as unknown);
         if (object) objects.push(object);
       }
     }
@@ -321,10 +283,9 @@ export class AllocationController {
     for (const e of errors) {
       const [kind = '', ns = '', name = ''] = e.object.split('/');
       if (!kind || !name) continue;
-      const ref = CONFIG_RESOURCES.find((r) => r.kind === kind);
       const target: EventTarget = {
         kind,
-        apiVersion: ref ? apiVersionOf(ref) : 'v1',
+        apiVersion: kind in KINDS ? apiVersionOfKind(kind as KindName) : 'v1',
         namespace: ns || this.namespace,
         name,
       };
