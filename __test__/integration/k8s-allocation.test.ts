@@ -191,6 +191,35 @@ describe('allocation controller on a real API server', () => {
     });
   });
 
+  it('a Service waiting for a pool that does not exist yet gets an address once it appears', async () => {
+    await createService(env, 'early', { annotations: { 'metallb.io/address-pool': 'late' } });
+    await waitForEvent(env, 'default', 'early', 'AllocationFailed', /IPAddressPool late .*does not exist/);
+    await createPool(env, 'late', { addresses: ['10.40.0.8-10.40.0.9'], autoAssign: false });
+    assert.deepEqual(await waitForIngress(env, 'early'), ['10.40.0.8']);
+  });
+
+  it('reads pools from a legacy ConfigMap next to the CRDs', async () => {
+    await env.core.createNamespacedConfigMap({
+      namespace: METALLB_NS,
+      body: {
+        metadata: { name: 'config' },
+        data: {
+          config: [
+            'address-pools:',
+            '- name: legacy',
+            '  protocol: layer2',
+            '  auto-assign: false',
+            '  addresses:',
+            '  - 172.20.0.0/30',
+            '',
+          ].join('\n'),
+        },
+      },
+    });
+    await createService(env, 'old-style', { annotations: { 'metallb.universe.tf/address-pool': 'legacy' } });
+    assert.deepEqual(await waitForIngress(env, 'old-style'), ['172.20.0.0']);
+  });
+
   it('releases the address when a Service is deleted or stops being a LoadBalancer', async () => {
     await env.core.deleteNamespacedService({ name: 'web', namespace: 'default' });
     await env.core.patchNamespacedService({
