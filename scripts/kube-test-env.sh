@@ -39,7 +39,9 @@ die() {
 # that version's own go.mod, so it is always the right one.
 build() {
   [[ -x "$BIN" ]] && return 0
-  command -v go >/dev/null || die "go is not installed (needed once to build kube-apiserver)"
+  # The official Go tarball installs to /usr/local/go, often not on a root shell's PATH.
+  command -v go >/dev/null || PATH="$PATH:/usr/local/go/bin"
+  command -v go >/dev/null || die "go is not installed (needed once to build kube-apiserver; Go >= 1.21, newer toolchains are fetched from the module proxy)"
   mkdir -p "$CACHE"
   exec 9>"$CACHE/.build-$KUBE_VERSION.lock"
   flock 9
@@ -51,7 +53,8 @@ build() {
   mkdir -p "$work"
   (
     cd "$work"
-    export GOFLAGS=-mod=mod GOTOOLCHAIN=local GO111MODULE=on
+    # GOTOOLCHAIN=auto: an older local Go fetches the toolchain kubernetes' go.mod asks for.
+    export GOFLAGS='-mod=mod -buildvcs=false' GOTOOLCHAIN=auto GO111MODULE=on
     go mod init ferrolb.local/kube-apiserver-build >/dev/null 2>&1
     local gomod
     gomod="$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"

@@ -213,6 +213,31 @@ export class AllocationController {
     return this.queue.drained();
   }
 
+  /**
+   * Per pool: addresses in use and capacity, per family (for metrics such as
+   * metallb_allocator_addresses_in_use_total / metallb_allocator_addresses_total).
+   */
+  poolStats(): { pool: string; family: 'IPv4' | 'IPv6'; inUse: bigint; total: bigint }[] {
+    const out: { pool: string; family: 'IPv4' | 'IPv6'; inUse: bigint; total: bigint }[] = [];
+    for (const p of this.config?.pools ?? []) {
+      const c = this.allocator.poolCounters(p.name);
+      if (!c) continue;
+      out.push({
+        pool: p.name,
+        family: 'IPv4',
+        inUse: c.assignedIPv4,
+        total: c.assignedIPv4 + c.availableIPv4,
+      });
+      out.push({
+        pool: p.name,
+        family: 'IPv6',
+        inUse: c.assignedIPv6,
+        total: c.assignedIPv6 + c.availableIPv6,
+      });
+    }
+    return out;
+  }
+
   /** The active configuration (last good one), or null. */
   activeConfig(): Config | null {
     return this.config;
