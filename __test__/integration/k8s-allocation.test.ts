@@ -60,6 +60,13 @@ describe('allocation controller on a real API server', () => {
       return s && s.assignedIPv4 === 2 ? s : undefined;
     });
     assert.deepEqual(status, { assignedIPv4: 2, assignedIPv6: 0, availableIPv4: 6, availableIPv6: 0 });
+    assert.deepEqual(
+      ctl.controller.poolStats().filter((s) => s.pool === 'main'),
+      [
+        { pool: 'main', family: 'IPv4', inUse: 2n, total: 8n },
+        { pool: 'main', family: 'IPv6', inUse: 0n, total: 0n },
+      ],
+    );
   });
 
   it('honours spec.loadBalancerIP and metallb.io/loadBalancerIPs', async () => {
