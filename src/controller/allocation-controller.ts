@@ -97,8 +97,8 @@ export class AllocationController {
   private poolStatusTimer: NodeJS.Timeout | undefined;
   private readonly dirtyPools = new Set<string>();
   private readonly writtenPoolStatus = new Map<string, string>();
-  /** API calls made (writes and reads outside the informers), for benchmarks and metrics. */
-  apiCalls = 0;
+  /** Service and pool status patches made (see apiCallCount()). */
+  private apiCalls = 0;
 
   constructor(
     kc: KubeConfig,
@@ -206,6 +206,11 @@ export class AllocationController {
       ...this.configWatches.map((w) => w.stop()),
     ]);
     await this.running;
+  }
+
+  /** Every API write so far: Service patches, pool status, Events, ConfigurationState. */
+  apiCallCount(): number {
+    return this.apiCalls + this.events.sent + this.configState.calls;
   }
 
   /** Resolves once the queue is empty (tests and benchmarks). */
