@@ -13,6 +13,8 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 
+import { reuseConnections } from '../../src/k8s/client.js';
+
 const run = promisify(execFile);
 export const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const script = join(repoRoot, 'scripts', 'kube-test-env.sh');
@@ -50,6 +52,7 @@ export async function startKubeEnv(): Promise<KubeEnv> {
   const kubeconfig = join(dir, 'kubeconfig');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
+  reuseConnections(kc);
   const restartApiserver = async (downMs: number) => {
     const pid = Number(readFileSync(join(dir, 'apiserver.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');

@@ -125,7 +125,7 @@ async function apiserver1k({ record, log }) {
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const calls = ctl.controller.apiCallCount() - callsBefore;
     log(
-      `created in ${createdS.toFixed(2)} s; all allocated after ${seconds.toFixed(2)} s; ${calls} controller writes (+ events)`,
+      `created in ${createdS.toFixed(2)} s; all allocated after ${seconds.toFixed(2)} s; ${calls} controller API writes (status, annotations, events, pool status)`,
     );
     record('alloc.apiserver_1k.seconds', seconds, 's');
     record('alloc.apiserver_1k.api_calls', calls, 'calls');
