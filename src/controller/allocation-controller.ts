@@ -386,13 +386,15 @@ export class AllocationController {
       case 'assigned': {
         this.poolChanged(result.pool);
         const want = desired(result.ips, result.pool);
-        await this.write(namespace, name, view, want);
-        await this.events.record(
-          target,
-          'Normal',
-          'IPAllocated',
-          `Assigned IP ${JSON.stringify(want.ingressIPs)} from IPAddressPool ${result.pool}`,
-        );
+        const wrote = await this.write(namespace, name, view, want);
+        // Only news is an Event: a restarted controller finding the same IPs stays quiet.
+        if (wrote)
+          await this.events.record(
+            target,
+            'Normal',
+            'IPAllocated',
+            `Assigned IP ${JSON.stringify(want.ingressIPs)} from IPAddressPool ${result.pool}`,
+          );
       }
     }
   }
@@ -402,7 +404,7 @@ export class AllocationController {
     name: string,
     view: ReturnType<typeof viewOf>,
     want: DesiredService,
-  ) {
+  ): Promise<boolean> {
     const status = statusPatch(view, want);
     const annotation = annotationPatch(view, want);
     // The annotation first: a consumer that sees the ingress IP can then rely on the pool name.
@@ -418,6 +420,8 @@ export class AllocationController {
         this.core.patchNamespacedServiceStatus({ name, namespace, body: status }, mergePatch),
       );
     }
+    // True when the ingress changed: what users see as a new allocation.
+    return status !== null;
   }
 
   // --- pool status -------------------------------------------------------------------------------
