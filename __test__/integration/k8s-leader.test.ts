@@ -96,6 +96,8 @@ describe('controller replicas and restarts', () => {
     assert.deepEqual(await waitForIngress(env, 's3'), ['192.0.2.2']);
     const after2 = await env.core.readNamespacedService({ name: 's2', namespace: 'default' });
     assert.equal(after2.metadata?.resourceVersion, before2.metadata?.resourceVersion, 's2 was not rewritten');
+    const news = (await eventsFor(env, 'default', 's2')).filter((e) => e.reportingInstance === 'replica-c');
+    assert.deepEqual(news, [], 'no IPAllocated news for an address that did not change');
     // .0 was freed by s1's deletion: a service pinned to the old pool gets it.
     await createService(env, 's5', { annotations: { 'metallb.io/address-pool': 'pool' } });
     assert.deepEqual(await waitForIngress(env, 's5'), ['192.0.2.0']);

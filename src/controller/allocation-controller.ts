@@ -443,6 +443,10 @@ export class AllocationController {
     this.poolStatusTimer.unref();
   }
 
+  private poolsWatch(): Watched<KubernetesObject> | undefined {
+    return this.configWatches[CONFIG_KINDS.indexOf('IPAddressPool')];
+  }
+
   private async writePoolStatus(): Promise<void> {
     if (!this.leading) return;
     const pools = [...this.dirtyPools];
@@ -460,6 +464,13 @@ export class AllocationController {
       };
       const text = JSON.stringify(status);
       if (this.writtenPoolStatus.get(name) === text) continue;
+      // After a restart the object usually shows the right counters already.
+      const shown = this.poolsWatch()?.get(name, this.namespace) as
+        { status?: Record<string, unknown> } | undefined;
+      if (shown?.status && JSON.stringify(pick(shown.status, Object.keys(status))) === text) {
+        this.writtenPoolStatus.set(name, text);
+        continue;
+      }
       try {
         this.apiCalls++;
         await this.custom.patchNamespacedCustomObjectStatus(
@@ -482,6 +493,8 @@ export class AllocationController {
     }
   }
 }
+
+const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
 
 /** Core objects from a list lack kind/apiVersion; parseService wants a whole object. */
 function asService(svc: V1Service): Record<string, unknown> {
