@@ -277,3 +277,34 @@ test('--namespace selects the namespace MetalLB objects must live in', () => {
     t.done();
   }
 });
+
+test('services: unknown pool and addresses outside every pool are warnings', () => {
+  const t = tmp();
+  try {
+    const f = t.file(
+      'svc.yaml',
+      `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: a, namespace: metallb-system}
+spec: {addresses: [10.0.0.0/24]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s, namespace: default, annotations: {metallb.io/address-pool: b, metallb.io/loadBalancerIPs: "10.0.1.1"}}
+spec: {type: LoadBalancer}
+`,
+    );
+    const r = ferrolb(['config', 'validate', f]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stderr,
+      [
+        `warning: ${f}:1 Service/default/s: requested IPs: 10.0.1.1 is not in any IPAddressPool; it cannot be allocated`,
+        `warning: ${f}:1 Service/default/s: metadata.annotations[metallb.io/address-pool]: IPAddressPool "b" does not exist; no IP will be allocated`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    t.done();
+  }
+});

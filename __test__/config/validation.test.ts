@@ -292,6 +292,39 @@ const cases: Case[] = [
     errors: [e(`${P}/a`, 'specs', 'unknown field "specs"')],
   },
   {
+    name: 'status kinds and other ConfigMaps are ignored silently',
+    objects: [
+      obj('ServiceL2Status', 'x', {}),
+      obj('ConfigMap', 'other', undefined, { data: { 'config.yaml': 'a: b' } }),
+      pool('a', ['10.0.0.0/24']),
+    ],
+  },
+  {
+    name: 'legacy ConfigMap outside the MetalLB namespace',
+    objects: [
+      {
+        ...obj('ConfigMap', 'config', undefined, { data: { config: 'peers: []' } }),
+        metadata: { name: 'config', namespace: 'default' },
+      },
+    ],
+    errors: [e('ConfigMap/default/config', 'metadata.namespace', 'must be "metallb-system"')],
+  },
+  {
+    name: 'password Secrets outside the MetalLB namespace are not used',
+    objects: [
+      { ...basicAuth('s', 'x'), metadata: { name: 's', namespace: 'default' } },
+      peer('p', { passwordSecret: { name: 's' } }),
+    ],
+    errors: [e(`${PR}/p`, 'spec.passwordSecret', 'secret ref not found for peer config')],
+  },
+  {
+    name: 'Secret data that is not base64',
+    objects: [
+      obj('Secret', 's', undefined, { type: 'kubernetes.io/basic-auth', data: { password: 'not base64!' } }),
+    ],
+    errors: [e('Secret/metallb-system/s', 'data.password', 'must be a base64 string')],
+  },
+  {
     name: 'misspelt metallb.io kind',
     objects: [obj('IPAdressPool', 'a', { addresses: ['10.0.0.0/24'] })],
     errors: [e(`IPAdressPool/${NS}/a`, 'kind', 'unknown metallb.io kind "IPAdressPool"')],

@@ -8,7 +8,7 @@ import {
   type ConfigError,
   type RawObject,
 } from '../config/index.js';
-import { rangeSize } from '../config/ip.js';
+import { formatIP, rangeContains, rangeSize } from '../config/ip.js';
 import { toYamlDocuments } from '../config/emit.js';
 import { legacyConfigMapToObjects } from '../config/legacy.js';
 import { parseService } from '../config/service.js';
@@ -102,6 +102,17 @@ function validate(files: readonly string[], namespace: string, io: CommandIO): n
     errors.push(...r.errors);
     warnings.push(...r.warnings);
     const svc = r.service;
+    if (result.ok && svc) {
+      for (const ip of svc.requestedIPs) {
+        if (!result.config.pools.some((p) => p.addresses.some((b) => rangeContains(b.range, ip))))
+          warnings.push({
+            object: `Service/${svc.namespace}/${svc.name}`,
+            field: 'requested IPs',
+            reason: `${formatIP(ip)} is not in any IPAddressPool; it cannot be allocated`,
+            ...(obj.source ? { source: obj.source } : {}),
+          });
+      }
+    }
     if (result.ok && svc?.requestedPool && !poolNames.has(svc.requestedPool)) {
       warnings.push({
         object: `Service/${svc.namespace}/${svc.name}`,

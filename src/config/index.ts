@@ -9,7 +9,13 @@ export {
   parseLabelSelector,
   parseLabelSelectorList,
 } from './selector.js';
-export { parseDocuments, toRawObject, MAX_INPUT_CHARS, MAX_ALIAS_COUNT } from './documents.js';
+export {
+  parseDocuments,
+  toRawObject,
+  MAX_INPUT_CHARS,
+  MAX_ALIAS_COUNT,
+  type ParseLimits,
+} from './documents.js';
 export { buildConfig } from './build.js';
 export { ConfigStore, type UpdateResult } from './store.js';
 export { parseService } from './service.js';

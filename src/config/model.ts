@@ -349,7 +349,8 @@ export type BuildResult =
 // ---------------------------------------------------------------------------------------------
 // Signatures implemented elsewhere in src/config (re-exported from index.ts):
 //
-//   parseDocuments(yamlText: string, source: string): ParseDocumentsResult      (documents.ts)
+//   parseDocuments(yamlText, source, limits?): ParseDocumentsResult             (documents.ts)
+//   toRawObject(plainObject, source?): { object, errors } (API server objects)    (documents.ts)
 //   buildConfig(objects: readonly RawObject[], opts?: BuildOptions): BuildResult  (build.ts)
 //   parseService(obj: RawObject | unknown, source?: SourceRef): ServiceParseResult (service.ts)
 //   class ConfigStore { current(): Config | null; update(objects): UpdateResult } (store.ts)
