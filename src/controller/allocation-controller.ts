@@ -134,9 +134,22 @@ export class AllocationController {
       onChange: (_kind, ns) => this.enqueueServices(ns.metadata?.name),
       onError: onWatchError('namespaces'),
     });
-    const configChanged = (_k: ChangeKind, o: KubernetesObject) => {
+    const generations = new Map<string, string>();
+    const configChanged = (change: ChangeKind, o: KubernetesObject) => {
       // Of all ConfigMaps only `config` (the legacy format) is configuration.
-      if (o.kind !== 'ConfigMap' || o.metadata?.name === LEGACY_CONFIGMAP) this.queue.add(CONFIG_KEY);
+      if (o.kind === 'ConfigMap' && o.metadata?.name !== LEGACY_CONFIGMAP) return;
+      // metallb.io objects bump metadata.generation on spec changes only: our own status writes
+      // (IPAddressPool counters) must not trigger a configuration rebuild. Labels count too
+      // (pool selectors read them).
+      const id = `${o.kind}/${o.metadata?.name}`;
+      const gen = o.metadata?.generation;
+      if (change === 'delete') generations.delete(id);
+      else if (gen !== undefined) {
+        const fingerprint = `${gen}|${JSON.stringify(o.metadata?.labels ?? {})}`;
+        if (change === 'update' && generations.get(id) === fingerprint) return;
+        generations.set(id, fingerprint);
+      }
+      this.queue.add(CONFIG_KEY);
     };
     // Secrets hold BGP passwords (validation checks the references).
     for (const kind of CONFIG_KINDS) {
@@ -276,20 +289,22 @@ export class AllocationController {
       }
     }
     const result = this.store.update(objects);
+    if (result.accepted) this.applyConfig(result.config);
     // Best effort, like Events: the allocation must not wait on a status object.
     await this.configState
       .publish(result.errors)
       .catch((err: unknown) => this.log.warn('could not publish ConfigurationState', { err: String(err) }));
-    if (!result.accepted) {
-      await this.reportInvalidConfig(result.errors);
-      return;
-    }
-    if (this.lastConfigErrors !== '') {
+    if (!result.accepted) await this.reportInvalidConfig(result.errors);
+    else if (this.lastConfigErrors !== '') {
       this.lastConfigErrors = '';
       this.log.info('configuration valid again');
     }
-    this.config = result.config;
-    const pools = result.config?.pools ?? [];
+  }
+
+  /** Synchronous, so no reconcile ever sees half a configuration. */
+  private applyConfig(config: Config | null): void {
+    this.config = config;
+    const pools = config?.pools ?? [];
     const signature = poolsSignature(pools);
     if (signature === this.poolsSignature) return;
     this.poolsSignature = signature;
