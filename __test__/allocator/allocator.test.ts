@@ -554,4 +554,17 @@ describe('allocator state', () => {
       ],
     );
   });
+
+  it('pools written as many small blocks fill in order and reuse a freed early block first', () => {
+    const blocks = Array.from({ length: 300 }, (_, i) => `10.${Math.floor(i / 250)}.${i % 250}.1/32`);
+    const alloc = new Allocator([pool('many', blocks)]);
+    for (let i = 0; i < 300; i++) {
+      const r = alloc.assign(svc(`s${i}`));
+      assert.equal(r.kind, 'assigned');
+      if (r.kind === 'assigned') assert.deepEqual(text(r.ips), [blocks[i]?.replace('/32', '')]);
+    }
+    check(alloc.assign(svc('full')), { fail: 'no free IPv4 address' }, 'full');
+    alloc.release('default/s7');
+    check(alloc.assign(svc('again')), { ips: ['10.0.7.1'], pool: 'many' }, 'again');
+  });
 });
