@@ -1,12 +1,20 @@
 // LeaderElector against an in-memory Lease store with optimistic concurrency (a fake API:
 // the real API server is exercised by __test__/integration/k8s-leader.test.ts). Covers what is
 // hard to provoke for real: a server that stops answering.
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiException, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import { LeaderElector } from '../../src/k8s/leader-election.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
 
 class FakeLeases {
   lease: V1Lease | null = null;
@@ -35,8 +43,17 @@ class FakeLeases {
   };
 }
 
+const all: LeaderElector[] = [];
+/** Stops every elector a test made, even when an assertion failed (timers must not linger). */
+async function stopAll() {
+  for (const e of all.splice(0)) {
+    (e as unknown as { stopped: boolean }).stopped = true;
+    await Promise.race([e.stop(), sleep(500)]);
+  }
+}
+
 function elector(api: FakeLeases, identity: string, events: string[]) {
-  return new LeaderElector(api as unknown as CoordinationV1Api, {
+  const e = new LeaderElector(api as unknown as CoordinationV1Api, {
     namespace: 'ns',
     name: 'lease',
     identity,
@@ -46,16 +63,20 @@ function elector(api: FakeLeases, identity: string, events: string[]) {
     onStartedLeading: () => events.push(`${identity} started`),
     onStoppedLeading: () => events.push(`${identity} stopped`),
   });
+  all.push(e);
+  return e;
 }
 
 describe('LeaderElector', () => {
+  afterEach(stopAll);
+
   it('one of two candidates leads; the other takes over only after the lease expires', async () => {
     const api = new FakeLeases();
     const events: string[] = [];
     const a = elector(api, 'a', events);
     const b = elector(api, 'b', events);
     a.start();
-    await sleep(30);
+    await until('a leads', () => a.isLeader);
     b.start();
     await sleep(300);
     assert.deepEqual(events, ['a started']);
@@ -63,12 +84,11 @@ describe('LeaderElector', () => {
     // a dies without releasing: simulate by stopping its timer only.
     (a as unknown as { stopped: boolean }).stopped = true;
     const diedAt = Date.now();
-    await sleep(1000);
+    await until('b leads', () => b.isLeader);
     assert.deepEqual(events, ['a started', 'b started']);
     assert.equal(api.lease?.spec?.holderIdentity, 'b');
     assert.equal(api.lease?.spec?.leaseTransitions, 1);
-    assert.ok(Date.now() - diedAt >= 600);
-    await b.stop();
+    assert.ok(Date.now() - diedAt >= 500, 'b waited for the lease to expire');
   });
 
   it('a leader whose requests hang steps down after the renew deadline', async () => {
@@ -76,16 +96,14 @@ describe('LeaderElector', () => {
     const events: string[] = [];
     const a = elector(api, 'a', events);
     a.start();
-    await sleep(100);
-    assert.ok(a.isLeader);
+    await until('a leads', () => a.isLeader);
     api.hang = true;
     const hungAt = Date.now();
-    while (a.isLeader && Date.now() - hungAt < 3000) await sleep(20);
+    // Without a time limit on requests the hung renewal would keep it "leading" forever.
+    await until('a steps down', () => !a.isLeader);
     const after = Date.now() - hungAt;
-    assert.equal(a.isLeader, false);
-    assert.ok(after >= 350 && after < 600 + 400, `stepped down after ${after} ms, lease is 600 ms`);
+    assert.ok(after >= 350, `stepped down after ${after} ms, before the 400 ms renew deadline`);
     assert.deepEqual(events, ['a started', 'a stopped']);
-    (a as unknown as { stopped: boolean }).stopped = true;
   });
 
   it('stop() releases the lease so another candidate acquires it at once', async () => {
@@ -94,14 +112,15 @@ describe('LeaderElector', () => {
     const a = elector(api, 'a', events);
     const b = elector(api, 'b', events);
     a.start();
-    await sleep(100);
+    await until('a leads', () => a.isLeader);
     b.start();
     await sleep(100);
     await a.stop();
-    assert.equal(api.lease?.spec?.holderIdentity, '');
-    await sleep(150);
+    const releasedAt = Date.now();
+    await until('b leads', () => b.isLeader);
+    // Well before the 600 ms lease would have expired: b saw the released lease.
+    assert.ok(Date.now() - releasedAt < 500, `took ${Date.now() - releasedAt} ms`);
     assert.equal(api.lease?.spec?.holderIdentity, 'b');
     assert.deepEqual(events, ['a started', 'a stopped', 'b started']);
-    await b.stop();
   });
 });
