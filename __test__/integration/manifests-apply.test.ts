@@ -77,6 +77,46 @@ describe('manifests/ on a real API server', () => {
   });
 });
 
+describe('Pod Security admission on a real API server', () => {
+  const objects = render('manifests');
+
+  async function createPod(namespace: string, level: string | null, workload: KubeObject) {
+    const nsObj = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace, labels: level ? { 'pod-security.kubernetes.io/enforce': level } : {} },
+    };
+    await mustApply(nsObj as KubeObject, false);
+    const template = (workload.spec as { template: { metadata: object; spec: object } }).template;
+    return kube.call('POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { ...template.metadata, name: `${workload.metadata.name}-probe` },
+      spec: template.spec,
+    });
+  }
+
+  it('the controller pod meets the `restricted` level', async () => {
+    const res = await createPod(
+      'psa-restricted',
+      'restricted',
+      find(objects, 'Deployment', 'ferrolb-controller'),
+    );
+    assert.equal(res.status, 201, res.body);
+  });
+
+  it('the speaker pod needs `privileged` (host network), which metallb-system has', async () => {
+    const speaker = find(objects, 'DaemonSet', 'ferrolb-speaker');
+    const baseline = await createPod('psa-baseline', 'baseline', speaker);
+    assert.equal(baseline.status, 403, baseline.body);
+    assert.match(baseline.body, /hostNetwork/);
+    const ns = find(objects, 'Namespace', NS);
+    const level = ns.metadata.labels?.['pod-security.kubernetes.io/enforce'] ?? null;
+    const own = await createPod(NS, level, speaker);
+    assert.equal(own.status, 201, own.body);
+  });
+});
+
 type Access = [verb: string, resource: string, namespace: string, allowed: boolean, name?: string];
 
 // resource is "group/resource[/subresource]" with "core" for the core group.
