@@ -255,6 +255,33 @@ describe('manifests/ (kustomize build)', () => {
   });
 });
 
+// The pods' args are a contract with the CLI. Until `ferrolb speaker` / `ferrolb controller` exist
+// (they are being written), these are skipped; then every flag the manifests pass must appear in
+// the subcommand's --help.
+describe('manifests/ args and the ferrolb CLI', async () => {
+  const { COMMANDS, main } = await import('../../src/cli/main.js');
+  for (const [kind, name] of [
+    ['Deployment', 'ferrolb-controller'],
+    ['DaemonSet', 'ferrolb-speaker'],
+  ] as const) {
+    const args = podTemplate(find(objects, kind, name)).spec.containers[0]?.args ?? [];
+    const command = args[0] ?? '';
+    it(
+      `${name}: \`ferrolb ${args.join(' ')}\` uses only flags the CLI documents`,
+      {
+        skip: Object.hasOwn(COMMANDS, command) ? false : `no \`ferrolb ${command}\` command yet`,
+      },
+      async () => {
+        const out: string[] = [];
+        const io = { stdout: (l: string) => out.push(l), stderr: (l: string) => out.push(l) };
+        assert.equal(await main([command, '--help'], io), 0);
+        for (const flag of args.slice(1).map((a) => a.replace(/=.*$/, '')))
+          assert.ok(out.join('\n').includes(flag), `ferrolb ${command} --help mentions ${flag}`);
+      },
+    );
+  }
+});
+
 describe('manifests/examples', () => {
   for (const example of ['l2', 'bgp']) {
     it(`${example}: renders into metallb-system and passes \`ferrolb config validate\``, () => {
