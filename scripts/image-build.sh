@@ -178,7 +178,8 @@ build() {
   log "built $IMAGE in $((SECONDS - started)) s"
 }
 
-# Runs the image's own `ferrolb --version` (through its PATH, shebang and user) and loads the addon.
+# Runs the image's own `ferrolb --version` (through its PATH, shebang and user), loads the addon and
+# every production dependency, and validates an example configuration with the image's CLI.
 verify() {
   have_image "$IMAGE" || die "$IMAGE is not built (run: $0 build)"
   local ctr want got native user entry
@@ -192,6 +193,15 @@ verify() {
   native="$(bah run --isolation chroot "$ctr" -- node -e \
     "import('/app/index.js').then((m) => console.log(m.nativeVersion()))")"
   user="$(bah run --isolation chroot "$ctr" -- node -p 'process.getuid() + ":" + process.getgid()')"
+  # Every production dependency resolves and loads (ESM) from the image's own node_modules.
+  bah run --isolation chroot "$ctr" -- node --input-type=module -e \
+    "const p = JSON.parse(await (await import('node:fs/promises')).readFile('/app/package.json', 'utf8'));
+     for (const d of Object.keys(p.dependencies)) await import(d);" ||
+    die "a production dependency does not load in the image"
+  # Real work through the CLI: validate the L2 example, mounted read-only.
+  bah run --isolation chroot --volume "$REPO/manifests/examples/l2:/examples:ro" "$ctr" -- \
+    ferrolb config validate /examples/ipaddresspool.yaml /examples/l2advertisement.yaml >&2 ||
+    die "ferrolb config validate failed in the image"
   entry="$(bah inspect --type image --format '{{.OCIv1.Config.Entrypoint}}' "$IMAGE")"
   [[ "$entry" == '[ferrolb]' ]] || die "entrypoint is $entry"
   [[ "$user" != 0:* ]] || die "the image runs as root by default"

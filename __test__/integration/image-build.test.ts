@@ -1,9 +1,11 @@
 // Builds the linux/amd64 image with scripts/image-build.sh (buildah, vfs, chroot, local bases) and
 // runs it: `ferrolb --version` through the image's PATH, shebang and non-root user, the native
-// addon loaded inside, the entrypoint, and what the runtime holds (one .node, no sources, no dev
-// dependencies, no build tools).
+// addon and every production dependency loaded inside, `ferrolb config validate` on an example
+// (the script's verify step), the entrypoint, and what the runtime holds (one .node, no sources,
+// no dev dependencies, no build tools).
 //
-// Slow (minutes even when cached, ~15 min cold) and needs root and buildah: it runs only with
+// Slow (~4 min with cached bases, ~8 min cold; a few GB of transient disk in vfs) and needs root
+// and buildah: it runs only with
 // FERROLB_IMAGE_TEST=1, e.g. `FERROLB_IMAGE_TEST=1 npm test -- image-build`.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
