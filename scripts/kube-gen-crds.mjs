@@ -278,6 +278,31 @@ const kinds = [
     },
   },
   {
+    // One object per ferrolb component ("controller", "speaker-<node>"): whether the configuration
+    // it last read was valid, and if not every error, so `kubectl get configurationstates` shows
+    // what the logs would otherwise hide.
+    kind: 'ConfigurationState',
+    plural: 'configurationstates',
+    versions: { v1beta1: obj({}, 'Empty; everything is in status.') },
+    status: obj({
+      result: str('Valid, Invalid or Unknown.', { enum: ['Valid', 'Invalid', 'Unknown'] }),
+      errorSummary: str('All errors of the rejected configuration, one per line.'),
+      errors: list(
+        obj({
+          object: str('Kind/namespace/name of the offending object.'),
+          field: str('Field path within the object.'),
+          reason: str('What is wrong.'),
+        }),
+        'The errors, structured.',
+      ),
+      lastTransitionTime: str('When result last changed.', { format: 'date-time' }),
+    }),
+    columns: [
+      ['Result', 'string', '.status.result'],
+      ['Errors', 'string', '.status.errorSummary', 10],
+    ],
+  },
+  {
     kind: 'ServiceL2Status',
     plural: 'servicel2statuses',
     versions: { v1beta1: obj({}, 'Empty; everything is in status.') },

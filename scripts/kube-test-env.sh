@@ -11,8 +11,9 @@
 #
 # Every command is idempotent. Variables: KUBE_VERSION (default below), FERROLB_CACHE (binary
 # cache, default ~/.cache/ferrolb), FERROLB_KUBE_DIR (state dir, default /dev/shm/ferrolb-kube),
-# FERROLB_KUBE_PORT (apiserver, default 16443), FERROLB_ETCD_PORT (client, default 12379; the
-# peer port is +1). Several envs can run side by side with distinct dirs and ports.
+# FERROLB_KUBE_PORT (apiserver, default 16443), FERROLB_ETCD_PORT (client, default 12379) and
+# FERROLB_ETCD_PEER_PORT (default client + 1). Several envs can run side by side with distinct
+# dirs and ports.
 set -euo pipefail
 
 KUBE_VERSION="${KUBE_VERSION:-v1.33.13}"
@@ -20,7 +21,7 @@ CACHE="${FERROLB_CACHE:-$HOME/.cache/ferrolb}"
 STATE="${FERROLB_KUBE_DIR:-/dev/shm/ferrolb-kube}"
 KUBE_PORT="${FERROLB_KUBE_PORT:-16443}"
 ETCD_PORT="${FERROLB_ETCD_PORT:-12379}"
-ETCD_PEER_PORT=$((ETCD_PORT + 1))
+ETCD_PEER_PORT="${FERROLB_ETCD_PEER_PORT:-$((ETCD_PORT + 1))}"
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="$CACHE/kube-apiserver-$KUBE_VERSION"
 TOKEN_USER="ferrolb-admin"
@@ -39,7 +40,9 @@ die() {
 # that version's own go.mod, so it is always the right one.
 build() {
   [[ -x "$BIN" ]] && return 0
-  command -v go >/dev/null || die "go is not installed (needed once to build kube-apiserver)"
+  # The official Go tarball installs to /usr/local/go, often not on a root shell's PATH.
+  command -v go >/dev/null || PATH="$PATH:/usr/local/go/bin"
+  command -v go >/dev/null || die "go is not installed (needed once to build kube-apiserver; Go >= 1.21, newer toolchains are fetched from the module proxy)"
   mkdir -p "$CACHE"
   exec 9>"$CACHE/.build-$KUBE_VERSION.lock"
   flock 9
@@ -51,7 +54,8 @@ build() {
   mkdir -p "$work"
   (
     cd "$work"
-    export GOFLAGS=-mod=mod GOTOOLCHAIN=local GO111MODULE=on
+    # GOTOOLCHAIN=auto: an older local Go fetches the toolchain kubernetes' go.mod asks for.
+    export GOFLAGS='-mod=mod -buildvcs=false' GOTOOLCHAIN=auto GO111MODULE=on
     go mod init ferrolb.local/kube-apiserver-build >/dev/null 2>&1
     local gomod
     gomod="$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"

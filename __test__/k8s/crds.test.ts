@@ -56,6 +56,7 @@ describe('metallb.io CRDs', () => {
       BGPAdvertisement: ['v1beta1'],
       BGPPeer: ['v1beta1', 'v1beta2'],
       Community: ['v1beta1'],
+      ConfigurationState: ['v1beta1'],
       IPAddressPool: ['v1beta1'],
       L2Advertisement: ['v1beta1'],
       ServiceBGPStatus: ['v1beta1'],

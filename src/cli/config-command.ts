@@ -57,6 +57,9 @@ function load(files: readonly string[]): Loaded {
   return out;
 }
 
+/** Enough for any real configuration; garbage input does not flood the terminal. */
+const MAX_PRINTED_ERRORS = 1000;
+
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function summary(
@@ -110,7 +113,10 @@ function validate(files: readonly string[], namespace: string, io: CommandIO): n
   }
   for (const w of sortErrors(warnings)) io.stderr(`warning: ${formatError(w)}`);
   if (errors.length > 0 || !result.ok) {
-    for (const e of sortErrors(errors)) io.stderr(formatError(e));
+    const sortedErrors = sortErrors(errors);
+    for (const e of sortedErrors.slice(0, MAX_PRINTED_ERRORS)) io.stderr(formatError(e));
+    if (sortedErrors.length > MAX_PRINTED_ERRORS)
+      io.stderr(`... and ${sortedErrors.length - MAX_PRINTED_ERRORS} more errors not shown`);
     io.stderr(`invalid: ${plural(errors.length, 'error')}`);
     return 1;
   }

@@ -1,7 +1,7 @@
 // Multi-document YAML → RawObject list. Bounded: the text size is capped, aliases are capped
 // (alias "billion laughs" bombs), and every broken document becomes an error naming its index
 // instead of aborting the rest.
-import { parseAllDocuments } from 'yaml';
+import { Composer, LineCounter, Parser } from 'yaml';
 import { configError } from './errors.js';
 import type { ConfigError, Labels, ObjectMeta, ParseDocumentsResult, RawObject, SourceRef } from './model.js';
 
@@ -10,7 +10,9 @@ export const MAX_INPUT_CHARS = 8 * 1024 * 1024;
 /** Alias expansions allowed per document (the yaml library's own bomb guard). */
 export const MAX_ALIAS_COUNT = 100;
 /** Documents per input. */
-export const MAX_DOCUMENTS = 10_000;
+export const MAX_DOCUMENTS = 50_000;
+/** Reading stops once this many errors were found: garbage gets a bounded report. */
+export const MAX_PARSE_ERRORS = 1_000;
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -83,82 +85,135 @@ export function toRawObject(
   return { object, errors };
 }
 
+export interface ParseLimits {
+  /** Default MAX_INPUT_CHARS. */
+  readonly maxChars?: number;
+  /** Default MAX_DOCUMENTS. */
+  readonly maxDocuments?: number;
+}
+
+/**
+ * Cheap structural guard run before the YAML parser, whose composer recurses per nesting level:
+ * configuration never nests flow collections 64 deep or indents 512 columns, garbage does.
+ */
+function nestingError(text: string): string | null {
+  let depth = 0;
+  let column = 0;
+  let atLineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 10) {
+      atLineStart = true;
+      column = 0;
+      continue;
+    }
+    if (atLineStart) {
+      if (ch === 32) {
+        if (++column > MAX_INDENT) return `indentation deeper than ${MAX_INDENT} columns`;
+        continue;
+      }
+      atLineStart = false;
+    }
+    if (ch === 91 || ch === 123) {
+      if (++depth > MAX_FLOW_DEPTH) return `flow collections nested deeper than ${MAX_FLOW_DEPTH} levels`;
+    } else if ((ch === 93 || ch === 125) && depth > 0) depth--;
+  }
+  return null;
+}
+
+const MAX_FLOW_DEPTH = 64;
+const MAX_INDENT = 512;
+
 /**
  * Parses multi-document YAML. `source` names the input in errors (usually the file path). Empty
  * documents are skipped (but still counted for indices); `kind: List` documents are expanded.
+ * Documents are composed one at a time, so the document limit stops work early.
  */
-export function parseDocuments(yamlText: string, source: string): ParseDocumentsResult {
+export function parseDocuments(
+  yamlText: string,
+  source: string,
+  limits: ParseLimits = {},
+): ParseDocumentsResult {
+  const maxChars = limits.maxChars ?? MAX_INPUT_CHARS;
+  const maxDocuments = limits.maxDocuments ?? MAX_DOCUMENTS;
   const objects: RawObject[] = [];
   const errors: ConfigError[] = [];
-  if (typeof yamlText !== 'string') {
-    return { objects, errors: [configError('//', '', 'input is not text', { file: source, doc: 0 })] };
-  }
-  if (yamlText.length > MAX_INPUT_CHARS) {
-    return {
-      objects,
-      errors: [
-        configError(
-          '//',
-          '',
-          `input is too large (${yamlText.length} characters, limit ${MAX_INPUT_CHARS})`,
-          { file: source, doc: 0 },
-        ),
-      ],
-    };
-  }
-  let docs;
-  try {
-    docs = parseAllDocuments(yamlText, { uniqueKeys: true, prettyErrors: false, stringKeys: true });
-  } catch (e) {
-    return {
-      objects,
-      errors: [configError('//', '', `not valid YAML: ${(e as Error).message}`, { file: source, doc: 0 })],
-    };
-  }
-  const list = Array.isArray(docs) ? docs : [docs];
-  if (list.length > MAX_DOCUMENTS) {
-    return {
-      objects,
-      errors: [
-        configError('//', '', `too many documents (${list.length}, limit ${MAX_DOCUMENTS})`, {
-          file: source,
-          doc: 0,
-        }),
-      ],
-    };
-  }
-  list.forEach((doc, index) => {
-    const src: SourceRef = { file: source, doc: index };
-    if (doc.errors.length > 0) {
-      for (const err of doc.errors.slice(0, 5)) {
-        const line = err.linePos?.[0];
-        const where = line ? ` (line ${line.line}, column ${line.col})` : '';
-        errors.push(configError('//', '', `not valid YAML${where}: ${firstLine(err.message)}`, src));
-      }
-      return;
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      errors.push(configError('//', '', `not valid YAML: ${firstLine((e as Error).message)}`, src));
-      return;
-    }
-    if (value === null || value === undefined) return; // empty document (e.g. trailing ---)
-    if (isRecord(value) && value.kind === 'List' && Array.isArray(value.items)) {
-      value.items.forEach((item: unknown, i: number) => {
-        const r = toRawObject(item, src);
-        errors.push(
-          ...r.errors.map((e) => ({ ...e, field: e.field ? `items[${i}].${e.field}` : `items[${i}]` })),
-        );
-        if (r.object) objects.push(r.object);
-      });
-      return;
-    }
-    const r = toRawObject(value, src);
-    errors.push(...r.errors);
-    if (r.object) objects.push(r.object);
+  const whole = (reason: string): ParseDocumentsResult => ({
+    objects: [],
+    errors: [configError('//', '', reason, { file: source, doc: 0 })],
   });
+  if (typeof yamlText !== 'string') return whole('input is not text');
+  if (yamlText.length > maxChars)
+    return whole(`input is too large (${yamlText.length} characters, limit ${maxChars})`);
+  const nesting = nestingError(yamlText);
+  if (nesting) return whole(`not accepted as configuration: ${nesting}`);
+
+  const lines = new LineCounter();
+  const parser = new Parser(lines.addNewLine);
+  const composer = new Composer({ uniqueKeys: true, stringKeys: true });
+  let index = -1;
+  try {
+    for (const doc of composer.compose(parser.parse(yamlText), true, yamlText.length)) {
+      index++;
+      if (index >= maxDocuments) {
+        return {
+          objects: [],
+          errors: [
+            ...errors,
+            configError('//', '', `too many documents (limit ${maxDocuments})`, { file: source, doc: index }),
+          ],
+        };
+      }
+      const src: SourceRef = { file: source, doc: index };
+      if (errors.length >= MAX_PARSE_ERRORS) {
+        errors.push(configError('//', '', `too many errors; stopped reading at this document`, src));
+        return { objects, errors };
+      }
+      if (doc.errors.length > 0) {
+        for (const err of doc.errors.slice(0, 5)) {
+          const pos = lines.linePos(err.pos[0]);
+          errors.push(
+            configError(
+              '//',
+              '',
+              `not valid YAML (line ${pos.line}, column ${pos.col}): ${firstLine(err.message)}`,
+              src,
+            ),
+          );
+        }
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      } catch (e) {
+        errors.push(configError('//', '', `not valid YAML: ${firstLine((e as Error).message)}`, src));
+        continue;
+      }
+      if (value === null || value === undefined) continue; // empty document (e.g. trailing ---)
+      if (isRecord(value) && value.kind === 'List' && Array.isArray(value.items)) {
+        value.items.forEach((item: unknown, i: number) => {
+          const r = toRawObject(item, src);
+          errors.push(
+            ...r.errors.map((e) => ({ ...e, field: e.field ? `items[${i}].${e.field}` : `items[${i}]` })),
+          );
+          if (r.object) objects.push(r.object);
+        });
+        continue;
+      }
+      const r = toRawObject(value, src);
+      errors.push(...r.errors);
+      if (r.object) objects.push(r.object);
+    }
+  } catch (e) {
+    // The parser itself failing (e.g. exhausting the stack) is still just invalid input.
+    errors.push(
+      configError('//', '', `not valid YAML: ${firstLine((e as Error).message)}`, {
+        file: source,
+        doc: Math.max(index, 0),
+      }),
+    );
+  }
   return { objects, errors };
 }
 

@@ -109,10 +109,9 @@ export function readStringList(
       issues.push({ field: `${field}[${i}]`, reason: `must be a string, got ${typeName(item)}` });
       return;
     }
-    if (unique && seen.has(item)) {
+    // Duplicates are reported but kept, so later checks still see the original indices.
+    if (unique && seen.has(item))
       issues.push({ field: `${field}[${i}]`, reason: `duplicate definition of ${unique} "${item}"` });
-      return;
-    }
     seen.add(item);
     out.push(item);
   });

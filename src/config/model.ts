@@ -67,9 +67,15 @@ export interface AddressBlock {
 }
 
 export interface ServiceAllocation {
-  /** Lower value = higher priority (MetalLB semantics). 0 when unset. */
+  /**
+   * Lower value = higher priority; 0 (unset) sorts after every positive value (MetalLB's
+   * sortPools). Use comparePoolPriority from scope.ts.
+   */
   readonly priority: number;
-  /** Explicit namespaces; the service's namespace must be listed (or match a namespaceSelector). */
+  /**
+   * Explicit namespaces. With namespaces and/or namespaceSelectors set, the service's namespace
+   * must be listed or its labels match a selector (see poolAcceptsService in scope.ts).
+   */
   readonly namespaces: readonly string[];
   readonly namespaceSelectors: readonly LabelSelector[];
   /** Service label selectors; empty means any service (subject to the namespace rules). */
@@ -213,6 +219,8 @@ export interface Peer {
   readonly vrf: string | null;
   readonly disableMP: boolean;
   readonly dualStackAddressFamily: boolean;
+  /** ASN announced to the peer instead of myASN (`local-as … no-prepend replace-as`); null = myASN. */
+  readonly localASN: number | null;
   readonly source?: SourceRef;
 }
 
@@ -348,3 +356,5 @@ export type BuildResult =
 //   matchesSelector(sel: LabelSelector, labels: Labels): boolean                 (selector.ts)
 //   matchesAnySelector(sels: readonly LabelSelector[], labels, emptyMatches=true) (selector.ts)
 //   formatError(e: ConfigError): string  → "file:doc kind/ns/name: field: reason" (errors.ts)
+//   poolAcceptsService / candidatePools (MetalLB's serviceAllocation semantics)  (scope.ts)
+//   toYamlDocuments(objects): string (what `ferrolb config convert` prints)      (emit.ts)

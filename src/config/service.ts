@@ -62,7 +62,7 @@ export function parseService(input: RawObject | unknown, source?: SourceRef): Se
     err('spec', `must be a mapping, got ${typeName(raw.spec)}`);
 
   /** Reads one MetalLB annotation, preferring the current prefix and flagging the legacy one. */
-  const annotation = (key: string): { value: string; field: string } | null => {
+  const annotation = (key: string): { value: string; field: string; name: string } | null => {
     const current = `${ANNOTATION_PREFIX}${key}`;
     const legacy = `${LEGACY_ANNOTATION_PREFIX}${key}`;
     const hasCurrent = Object.hasOwn(annotations, current);
@@ -73,10 +73,9 @@ export function parseService(input: RawObject | unknown, source?: SourceRef): Se
         : `deprecated annotation prefix, use ${current}`;
       warn(`metadata.annotations[${legacy}]`, why);
     }
-    if (hasCurrent)
-      return { value: annotations[current] as string, field: `metadata.annotations[${current}]` };
-    if (hasLegacy) return { value: annotations[legacy] as string, field: `metadata.annotations[${legacy}]` };
-    return null;
+    if (!hasCurrent && !hasLegacy) return null;
+    const name = hasCurrent ? current : legacy;
+    return { value: annotations[name] as string, field: `metadata.annotations[${name}]`, name };
   };
 
   // Requested IPs: the annotation (up to one address per family) or spec.loadBalancerIP, never both.
@@ -99,10 +98,7 @@ export function parseService(input: RawObject | unknown, source?: SourceRef): Se
       else requestedIPs.push(...parsed);
     }
     if (specIP !== '')
-      err(
-        'spec.loadBalancerIP',
-        `service can not have both ${lbIPs.field.slice(21, -1)} and spec.loadBalancerIP`,
-      );
+      err('spec.loadBalancerIP', `service can not have both ${lbIPs.name} and spec.loadBalancerIP`);
   } else if (specIP !== '') {
     const ip = parseIP(specIP);
     if (!ip) err('spec.loadBalancerIP', `invalid IP "${specIP}"`);

@@ -40,6 +40,7 @@ export interface PeerDraft {
   readonly vrf: string | null;
   readonly disableMP: boolean;
   readonly dualStackAddressFamily: boolean;
+  readonly localASN: number | null;
 }
 
 export const DEFAULT_HOLD_SECONDS = 90;
@@ -66,6 +67,7 @@ const V1BETA2_KEYS = [
   'vrf',
   'disableMP',
   'dualStackAddressFamily',
+  'localASN',
 ];
 const V1BETA1_KEYS = [
   'myASN',
@@ -214,7 +216,8 @@ export function parsePeer(obj: RawObject, issues: Issues): PeerDraft {
       reason: 'invalid router ID: a BGP identifier is a 32-bit value written as an IPv4 address',
     });
 
-  const port = readInt(spec, 'peerPort', 'spec', issues, v1beta1 ? 0 : 1, 16384);
+  // Older CRDs allowed 0 (meaning the default) in both versions; newer ones default to 179.
+  const port = readInt(spec, 'peerPort', 'spec', issues, 0, 16384);
   const holdMs = readDuration(spec, 'holdTime', issues);
   const keepaliveMs = readDuration(spec, 'keepaliveTime', issues);
   const timers = resolveTimers(holdMs, keepaliveMs, issues);
@@ -275,6 +278,7 @@ export function parsePeer(obj: RawObject, issues: Issues): PeerDraft {
     disableMP: (v1beta1 ? undefined : readBool(spec, 'disableMP', 'spec', issues)) ?? false,
     dualStackAddressFamily:
       (v1beta1 ? undefined : readBool(spec, 'dualStackAddressFamily', 'spec', issues)) ?? false,
+    localASN: (v1beta1 ? undefined : readInt(spec, 'localASN', 'spec', issues, 1, 4294967295)) ?? null,
   };
 }
 

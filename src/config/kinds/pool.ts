@@ -1,7 +1,8 @@
 // IPAddressPool (metallb.io/v1beta1): addresses as CIDRs or start-end ranges of either family,
 // autoAssign (default true), avoidBuggyIPs (default false), serviceAllocation.
 import { checkKnownKeys, readBool, readInt, readObject, readStringList, type Issues } from '../fields.js';
-import { formatCIDR, parseAddressRange, parseCIDR, rangesOverlap } from '../ip.js';
+import { formatCIDR, parseAddressRange, parseCIDR } from '../ip.js';
+import { findOverlaps } from '../overlap.js';
 import type { AddressBlock, RawObject, ServiceAllocation } from '../model.js';
 import { selectors, specOf } from './common.js';
 
@@ -19,7 +20,8 @@ export function parsePool(obj: RawObject, issues: Issues, warnings: Issues): Poo
   checkKnownKeys(spec, ['addresses', 'autoAssign', 'avoidBuggyIPs', 'serviceAllocation'], 'spec', issues);
   const addresses: AddressBlock[] = [];
   const texts = readStringList(spec, 'addresses', 'spec', issues);
-  if (texts === undefined || texts.length === 0) {
+  const rawAddresses = spec.addresses;
+  if (texts === undefined || (Array.isArray(rawAddresses) && rawAddresses.length === 0)) {
     if (!issues.some((i) => i.field === 'spec.addresses'))
       issues.push({ field: 'spec.addresses', reason: 'pool has no prefixes defined' });
   }
@@ -43,15 +45,15 @@ export function parsePool(obj: RawObject, issues: Issues, warnings: Issues): Poo
       return;
     }
     const { range, cidrs } = parsed.value;
-    addresses.forEach((prev, j) => {
-      if (rangesOverlap(prev.range, range))
-        issues.push({
-          field,
-          reason: `"${text}" overlaps with "${prev.text}" (spec.addresses[${j}]) in the same pool`,
-        });
-    });
     addresses.push({ text, family: range.family, range, cidrs });
   });
+
+  for (const [item, prev] of findOverlaps(addresses.map((b, i) => ({ range: b.range, tag: { b, i } })))) {
+    issues.push({
+      field: `spec.addresses[${item.tag.i}]`,
+      reason: `"${item.tag.b.text}" overlaps with "${prev.tag.b.text}" (spec.addresses[${prev.tag.i}]) in the same pool`,
+    });
+  }
 
   const autoAssign = readBool(spec, 'autoAssign', 'spec', issues) ?? true;
   const avoidBuggyIPs = readBool(spec, 'avoidBuggyIPs', 'spec', issues) ?? false;
