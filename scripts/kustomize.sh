@@ -13,6 +13,8 @@ CACHE="${FERROLB_CACHE:-$HOME/.cache/ferrolb}"
 BIN="$CACHE/kustomize-$KUSTOMIZE_VERSION"
 
 if [[ ! -x "$BIN" ]]; then
+  # The official Go tarball installs to /usr/local/go, often not on a root shell's PATH.
+  command -v go >/dev/null || PATH="$PATH:/usr/local/go/bin"
   command -v go >/dev/null || {
     echo "[kustomize] error: go is not installed (needed once to build kustomize)" >&2
     exit 1
@@ -23,7 +25,8 @@ if [[ ! -x "$BIN" ]]; then
   if [[ ! -x "$BIN" ]]; then
     echo "[kustomize] building sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION (one time)" >&2
     gobin="$(mktemp -d "$CACHE/kustomize-build.XXXXXX")"
-    GOBIN="$gobin" GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0 \
+    # GOTOOLCHAIN=auto: an older local Go fetches the toolchain kustomize's go.mod asks for.
+    GOBIN="$gobin" GOTOOLCHAIN=auto GOFLAGS=-mod=mod CGO_ENABLED=0 \
       go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" >&2
     mv "$gobin/kustomize" "$BIN"
     rm -rf "$gobin"

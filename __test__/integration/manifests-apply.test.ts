@@ -152,6 +152,9 @@ const controllerAccess: Access[] = [
   ['update', 'coordination.k8s.io/leases', NS, false, 'someone-elses-lease'],
   ['update', 'coordination.k8s.io/leases', 'kube-system', false, 'ferrolb-controller'],
   ['create', 'metallb.io/servicel2statuses', NS, false],
+  ['create', 'metallb.io/configurationstates', NS, true],
+  ['patch', 'metallb.io/configurationstates/status', NS, true],
+  ['delete', 'metallb.io/configurationstates', NS, false],
 ];
 
 const speakerAccess: Access[] = [
@@ -179,6 +182,8 @@ const speakerAccess: Access[] = [
   ['watch', 'core/configmaps', NS, true],
   ['update', 'coordination.k8s.io/leases', NS, false, 'ferrolb-controller'],
   ['patch', 'metallb.io/ipaddresspools/status', NS, false],
+  ['patch', 'metallb.io/configurationstates/status', NS, true],
+  ['update', 'metallb.io/configurationstates', 'app', false],
 ];
 
 describe('RBAC applied to a real API server', () => {
