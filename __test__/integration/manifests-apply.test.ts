@@ -27,11 +27,13 @@ async function mustApply(obj: KubeObject, dryRun: boolean) {
 }
 
 before(async () => {
-  kube = await startKubeEnv('manifests');
+  kube = await startKubeEnv();
   paths = new ResourcePaths(kube);
 });
 
-after(() => kube?.stop());
+after(async () => {
+  await kube?.stop();
+});
 
 describe('manifests/ on a real API server', () => {
   const objects = render('manifests');

@@ -1,11 +1,10 @@
-// A private kube-apiserver + etcd (scripts/kube-test-env.sh) on free loopback ports and its own
-// state directory, so it never collides with another test's, and a tiny REST client for it.
-import { execFileSync } from 'node:child_process';
+// Raw REST access to the private kube-apiserver of __test__/helpers/kube.ts: server-side apply
+// with dryRun and fieldValidation, SubjectAccessReview, discovery — requests the typed client does
+// not expose as plainly.
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { root } from './render.js';
+import { parse } from 'yaml';
+import { startKubeEnv as startSharedKubeEnv } from '../helpers/kube.js';
 
 export interface KubeResponse {
   status: number;
@@ -15,51 +14,25 @@ export interface KubeResponse {
 
 export interface KubeEnv {
   call(method: string, path: string, body?: unknown, contentType?: string): Promise<KubeResponse>;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/** A port P with P and P+1 free (etcd uses P for clients and P+1 for peers). */
-async function freePortPair(): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const p = 20000 + Math.floor(Math.random() * 20000);
-    if ((await portFree(p)) && (await portFree(p + 1))) return p;
-  }
-  throw new Error('no free loopback port pair');
-}
-
-export async function startKubeEnv(name: string): Promise<KubeEnv> {
-  const env = {
-    ...process.env,
-    FERROLB_KUBE_DIR: `/dev/shm/ferrolb-kube-${name}-${process.pid}`,
-    FERROLB_KUBE_PORT: String(await freePortPair()),
-    FERROLB_ETCD_PORT: String(await freePortPair()),
+export async function startKubeEnv(): Promise<KubeEnv> {
+  const shared = await startSharedKubeEnv();
+  const kubeconfig = parse(readFileSync(shared.kubeconfig, 'utf8')) as {
+    clusters: { cluster: { server: string } }[];
+    users: { user: { token: string } }[];
   };
-  const script = join(root, 'scripts', 'kube-test-env.sh');
-  const stop = () => execFileSync('bash', [script, 'stop'], { env, stdio: 'inherit' });
-  try {
-    execFileSync('bash', [script, 'start'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  } catch (e) {
-    stop();
-    throw e;
-  }
-  const token = readFileSync(join(env.FERROLB_KUBE_DIR, 'token'), 'utf8').trim();
-  const port = Number(env.FERROLB_KUBE_PORT);
+  const server = new URL(kubeconfig.clusters[0]?.cluster.server ?? '');
+  const token = kubeconfig.users[0]?.user.token ?? '';
 
   const call = (method: string, path: string, body?: unknown, contentType = 'application/json') =>
     new Promise<KubeResponse>((resolve, reject) => {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       const req = request(
         {
-          host: '127.0.0.1',
-          port,
+          host: server.hostname,
+          port: server.port,
           method,
           path,
           rejectUnauthorized: false, // the test apiserver's self-signed certificate, on loopback
@@ -86,7 +59,7 @@ export async function startKubeEnv(name: string): Promise<KubeEnv> {
       if (payload) req.write(payload);
       req.end();
     });
-  return { call, stop };
+  return { call, stop: () => shared.stop() };
 }
 
 interface ApiResource {
