@@ -44,6 +44,7 @@ need_tools() {
   ((${#missing[@]} == 0)) && return 0
   [[ $EUID -eq 0 ]] || die "needs root to install ${missing[*]}"
   log "apt-get install ${missing[*]}"
+  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
