@@ -34,6 +34,9 @@ fi
 log "kube-apiserver for the Kubernetes tests (built once, cached in ${FERROLB_CACHE:-~/.cache/ferrolb})"
 bash scripts/kube-test-env.sh build
 
+log "kustomize for the manifest tests (built once, cached like kube-apiserver)"
+bash scripts/kustomize.sh version >/dev/null
+
 log "npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 
