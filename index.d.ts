@@ -9,5 +9,226 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A BGP speaker owning its sessions on the addon's tokio runtime. */
+export declare class BgpSpeaker {
+  /** Starts the runtime side; the callback receives every event. */
+  constructor(options: BgpSpeakerOptions, onEvent?: (err: Error | null, event: BgpEvent) => void)
+  /** The actual listening port (useful with listenPort 0), or null when not listening. */
+  get listenPort(): number | null
+  /** Desired peer set: added peers start, removed ones get Cease 6/3, changed ones 6/6. */
+  setPeers(peers: Array<BgpPeerConfig>): void
+  /** Desired route set (whole); each peer is sent only the difference. */
+  setRoutes(groups: Array<BgpRouteGroup>): void
+  peerStatus(): Array<BgpPeerStatus>
+  /**
+   * Sends Cease/Administrative Shutdown (6/2) to every peer, flushed to the wire, then
+   * closes sockets and the listener. Idempotent.
+   */
+  close(): Promise<void>
+}
+
+/** Context for `bgpDecodeMessages`. */
+export interface BgpDecodeContext {
+  /** Default true. */
+  fourOctetAsn?: boolean
+}
+
+/** One decoded message. */
+export interface BgpDecodedMessage {
+  type: 'OPEN' | 'UPDATE' | 'NOTIFICATION' | 'KEEPALIVE' | 'ROUTE-REFRESH'
+  length: number
+  /** JSON text describing the message (camelCase keys). */
+  json: string
+}
+
+/** The NOTIFICATION the FSM would send for the first bad message. */
+export interface BgpDecodeError {
+  code: number
+  subcode: number
+  data: Buffer
+  reason: string
+}
+
+/**
+ * Pure decoder entry point for tests: decodes one or more concatenated BGP messages. On the
+ * first error returns the NOTIFICATION that the FSM would send. Trailing bytes that do not
+ * form a whole message are reported as 1/2 Bad Message Length.
+ */
+export declare function bgpDecodeMessages(bytes: Buffer, context?: BgpDecodeContext | undefined | null): BgpDecodeResult
+
+export interface BgpDecodeResult {
+  messages: Array<BgpDecodedMessage>
+  error?: BgpDecodeError
+}
+
+/** Peer context for `bgpEncodeUpdates`. */
+export interface BgpEncodeContext {
+  localAsn: number
+  peerAsn: number
+  /** Default true. False: 2-octet peer, AS_TRANS + AS4_PATH for ASNs above 65535. */
+  fourOctetAsn?: boolean
+  /** Required for IPv4 prefixes. */
+  nextHopV4?: string
+  /**
+   * IPv6 next hop; "GLOBAL,LINK-LOCAL" sends both (32-byte next hop). Default: the
+   * IPv4-mapped nextHopV4.
+   */
+  nextHopV6?: string
+  /** Default 4096. */
+  maxMessageSize?: number
+}
+
+/** What `bgpEncodeUpdates` produced: concatenated UPDATE messages. */
+export interface BgpEncodeResult {
+  messages: number
+  prefixes: number
+  bytes: Buffer
+}
+
+/**
+ * Pure encoder entry point for benchmarks and tests: the UPDATE messages (concatenated wire
+ * bytes) that would be sent to a peer with this context for the given group. No sockets.
+ */
+export declare function bgpEncodeUpdates(group: BgpRouteGroup, context: BgpEncodeContext): BgpEncodeResult
+
+/**
+ * One event about one peer: a state change, an error (NOTIFICATION sent or received,
+ * connection failure) or End-of-RIB sent.
+ */
+export interface BgpEvent {
+  peer: string
+  kind: 'state' | 'error' | 'endOfRib'
+  state?: 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established'
+  previousState?: 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established'
+  message?: string
+  /** NOTIFICATION code when the event is about one. */
+  code?: number
+  subcode?: number
+}
+
+/** A NOTIFICATION's code and subcode. */
+export interface BgpNotificationCode {
+  code: number
+  subcode: number
+}
+
+/** One BGP neighbour. `name` is the key `setPeers` diffs by. */
+export interface BgpPeerConfig {
+  /** Unique key of the peer; setPeers diffs by name. */
+  name: string
+  /** Peer IP, v4 or v6. */
+  address: string
+  /** Default 179. */
+  port?: number
+  /** 1..4294967295 (4-octet aware). */
+  localAsn: number
+  peerAsn: number
+  /** Overrides BgpSpeakerOptions.routerId. */
+  routerId?: string
+  /** Bind the TCP socket to this local address. */
+  sourceAddress?: string
+  /** Default 90; must be 0 or >= 3. */
+  holdTimeSecs?: number
+  /** Default holdTime/3; must be <= holdTime. */
+  keepaliveSecs?: number
+  /** Initial connect retry, default 5. */
+  connectRetrySecs?: number
+  /** Exponential backoff cap, default 120. */
+  connectRetryMaxSecs?: number
+  /** TCP MD5 (RFC 2385), v4 and v6; set on the listener too for passive peers. */
+  password?: string
+  /** eBGP: TTL 255 when true, TTL 1 when false; iBGP always 255. */
+  ebgpMultihop?: boolean
+  /** Never connect out; wait for the peer (needs the listener). */
+  passive?: boolean
+  /** Advertise the GR capability (RFC 4724). */
+  gracefulRestart?: boolean
+  /** Default 120. */
+  restartTimeSecs?: number
+  /** Negotiate IPv4 unicast (default true). */
+  ipv4?: boolean
+  /** Negotiate IPv6 unicast via MP-BGP (default true). */
+  ipv6?: boolean
+  /** Default: the session's local IPv4 address. */
+  nextHopV4?: string
+  /**
+   * Default: the session's local IPv6 address (v6 sessions); a v4 session with IPv6
+   * routes and no nextHopV6 uses the IPv4-mapped local address.
+   */
+  nextHopV6?: string
+}
+
+/** What `peerStatus()` returns per peer. */
+export interface BgpPeerStatus {
+  name: string
+  address: string
+  state: 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established'
+  /** ms since Established, 0 when not established. */
+  uptimeMs: number
+  localAddress?: string
+  negotiatedHoldTimeSecs?: number
+  peerRouterId?: string
+  fourOctetAsn?: boolean
+  /** The peer advertised graceful restart. */
+  peerGracefulRestart?: boolean
+  /** Currently advertised to this peer (v4 + v6). */
+  prefixesAdvertised: number
+  /** Currently held from this peer (accepted and counted, not used). */
+  prefixesReceived: number
+  messagesIn: number
+  messagesOut: number
+  updatesIn: number
+  updatesOut: number
+  /** Human readable, e.g. "sent NOTIFICATION 4/0 Hold Timer Expired". */
+  lastError?: string
+  lastNotificationSent?: BgpNotificationCode
+  lastNotificationReceived?: BgpNotificationCode
+  establishedTransitions: number
+}
+
+/** Attributes of a route group. */
+export interface BgpRouteAttributes {
+  /** Default igp. */
+  origin?: 'igp' | 'egp' | 'incomplete'
+  /** Sent to iBGP peers only (default 100 there). */
+  localPref?: number
+  med?: number
+  /**
+   * "65000:100", or well-known: no-export, no-advertise, no-export-subconfed (local-as),
+   * no-peer, blackhole, graceful-shutdown.
+   */
+  communities?: Array<string>
+  /** "1:2:3" (RFC 8092); "large:1:2:3" also accepted. */
+  largeCommunities?: Array<string>
+}
+
+/** Prefixes sharing one attribute set, for some or all peers. */
+export interface BgpRouteGroup {
+  attributes: BgpRouteAttributes
+  /** Peer names this group goes to; absent or empty = every peer. */
+  peers?: Array<string>
+  /** Small sets: "10.0.0.1/32", "2001:db8::/64". Host bits must be zero. */
+  prefixes?: Array<string>
+  /**
+   * Large sets, cheap to hand over: packed IPv4 prefixes, 5 bytes each: 4 address bytes
+   * (network order) + 1 length byte.
+   */
+  packedV4?: Buffer
+  /** Packed IPv6 prefixes, 17 bytes each: 16 address bytes + 1 length byte. */
+  packedV6?: Buffer
+}
+
+export interface BgpSpeakerOptions {
+  /** Default router id (dotted quad) for peers that do not set their own. */
+  routerId: string
+  /**
+   * Listener for passive peers and incoming connections (collision detection), e.g.
+   * "127.0.0.1" or "::" (both families); absent = do not listen.
+   */
+  listenAddress?: string
+  /** Default 179; 0 = ephemeral (see `listenPort`). */
+  listenPort?: number
+}
+
 /** Version of the native core, for diagnostics (`ferrolb --version`). */
 export declare function nativeVersion(): string

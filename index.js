@@ -773,6 +773,9 @@ if (
   }
 }
 
-const { nativeVersion } = nativeBinding
+const { BgpSpeaker, bgpDecodeMessages, bgpEncodeUpdates, nativeVersion } = nativeBinding
+export { BgpSpeaker }
+export { bgpDecodeMessages }
+export { bgpEncodeUpdates }
 export { nativeVersion }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -1,0 +1,4 @@
+// Interoperability with gobgp: see helpers/bgp-interop.ts for the scenarios.
+import { interopSuite } from '../helpers/bgp-interop.js';
+
+interopSuite('gobgp');
