@@ -27,6 +27,42 @@ export declare class BgpSpeaker {
   close(): Promise<void>
 }
 
+/**
+ * Makes the LAN deliver service IPs to this node: gratuitous ARP and unsolicited Neighbor
+ * Advertisements on announce, and answers to ARP requests and Neighbor Solicitations for owned
+ * IPs, on raw AF_PACKET sockets (needs CAP_NET_RAW). Work happens on a native thread; every
+ * method returns once the change is in force (after `release`, no further answer goes out).
+ */
+export declare class L2Announcer {
+  /**
+   * Starts the announcer thread. Sockets open lazily, per interface, on first announce.
+   * `onEvent` receives interface and error events; it does not keep Node's event loop alive.
+   */
+  constructor(options?: L2AnnouncerOptions | undefined | null, onEvent?: (((err: Error | null, arg: L2Event) => void)) | undefined | null)
+  /**
+   * Replaces the whole desired set; the announcer applies the difference: new (IP, interface)
+   * pairs get their gratuitous burst and are answered from now on, removed ones stop at once.
+   * All-or-nothing: a bad IP, a duplicate, an unknown interface or a missing CAP_NET_RAW
+   * throws and changes nothing.
+   */
+  setAnnouncements(list: Array<L2Announcement>): void
+  /** Announces one IP on `interfaces` (replacing the interfaces it had, if any). */
+  announce(ip: string, interfaces: Array<string>): void
+  /** Stops announcing and answering for `ip` on every interface; a no-op when not owned. */
+  release(ip: string): void
+  /** The desired set as it stands, sorted by IP. */
+  owned(): Array<L2Announcement>
+  /** Per (IP, interface) counters, sorted by IP then interface. */
+  counters(): Array<L2IpCounters>
+  /** Per-interface counters, sorted by interface. */
+  interfaceCounters(): Array<L2InterfaceCounters>
+  /**
+   * Stops everything: sockets close and multicast groups are left before this returns.
+   * Idempotent; every other method throws afterwards.
+   */
+  close(): void
+}
+
 /** Context for `bgpDecodeMessages`. */
 export interface BgpDecodeContext {
   /** Default true. */
@@ -228,6 +264,77 @@ export interface BgpSpeakerOptions {
   listenAddress?: string
   /** Default 179; 0 = ephemeral (see `listenPort`). */
   listenPort?: number
+}
+
+/** One service IP and the interfaces it is announced on. */
+export interface L2Announcement {
+  /** IPv4 or IPv6 address, e.g. "192.0.2.10" or "2001:db8::10". */
+  ip: string
+  /** Interface names in the announcer's network namespace, e.g. ["eth0"]. */
+  interfaces: Array<string>
+}
+
+/** How gratuitous ARP / unsolicited NA rounds are scheduled after an address is announced. */
+export interface L2AnnouncerOptions {
+  /** Milliseconds between gratuitous rounds (10 to 3600000). Default 1100. */
+  garpIntervalMs?: number
+  /**
+   * Rounds sent after each announce, the first one immediately (0 to 1000). Default 5,
+   * i.e. about 5 s of repeats. Each IPv4 round is a gratuitous request and a gratuitous
+   * reply; each IPv6 round one unsolicited Neighbor Advertisement.
+   */
+  garpCount?: number
+  /**
+   * After the burst, one more round every this many milliseconds, for switches and hosts
+   * that age their entries; 0 turns it off (default), else 100 to 86400000.
+   */
+  refreshIntervalMs?: number
+}
+
+/** An event from the announcer's thread. */
+export interface L2Event {
+  /**
+   * `interfaceDown`: the interface disappeared or went down; its announcements pause.
+   * `interfaceUp`: it is (back) up; sockets re-opened, every IP on it re-announced.
+   * `macChanged`: its MAC changed; every IP on it re-announced with the new MAC.
+   * `error`: something failed that the announcer survives (a send, a multicast join, ...).
+   */
+  kind: 'interfaceDown' | 'interfaceUp' | 'macChanged' | 'error'
+  /** The interface concerned ("" when none). */
+  interface: string
+  /** A sentence for logs. */
+  message: string
+}
+
+/** Counters of one interface the announcer uses, for as long as it uses it. */
+export interface L2InterfaceCounters {
+  interface: string
+  /** ARP / NS frames that failed validation (lengths, types, hop limit, checksum, options). */
+  malformedDropped: number
+  /** Well-formed ARP requests / solicitations seen, for any target. */
+  requestsReceived: number
+  /** ARP replies / Neighbor Advertisements sent in answer, all IPs together. */
+  responsesSent: number
+  /** Gratuitous ARP frames / unsolicited NAs sent, all IPs together. */
+  gratuitousSent: number
+}
+
+/**
+ * Counters of one announced (IP, interface) pair; they start at 0 when the pair is announced
+ * and disappear when it is released.
+ */
+export interface L2IpCounters {
+  ip: string
+  interface: string
+  /**
+   * ARP requests / Neighbor Solicitations for this IP (including DAD probes and RFC 5227
+   * announcements, which are counted but not answered as questions).
+   */
+  requestsReceived: number
+  /** ARP replies / Neighbor Advertisements sent in answer. */
+  responsesSent: number
+  /** Gratuitous ARP frames (request and reply forms) / unsolicited NAs sent. */
+  gratuitousSent: number
 }
 
 /** Version of the native core, for diagnostics (`ferrolb --version`). */

@@ -773,8 +773,9 @@ if (
   }
 }
 
-const { BgpSpeaker, bgpDecodeMessages, bgpEncodeUpdates, nativeVersion } = nativeBinding
+const { BgpSpeaker, L2Announcer, bgpDecodeMessages, bgpEncodeUpdates, nativeVersion } = nativeBinding
 export { BgpSpeaker }
+export { L2Announcer }
 export { bgpDecodeMessages }
 export { bgpEncodeUpdates }
 export { nativeVersion }

@@ -1,0 +1,138 @@
+// L2 announcer benchmarks, in two network namespaces joined by a veth pair:
+//   l2.garp_burst_10k.ms   setAnnouncements(10,000 IPv4 VIPs) → the client has received the
+//                          whole first gratuitous round (20,000 frames: request + reply form)
+//   l2.arp_reply.p50_us / p99_us   ARP request → reply latency seen by the client while it
+//                          sends 50,000 requests/s for random targets (90 % owned of 10,000)
+// plus frames/s of the burst, unanswered requests for owned IPs, replies for IPs not owned and
+// the announcer's CPU use. Needs root. Builds the client (native/examples/l2_arp_client.rs).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const VIPS = 10_000;
+const BASE = [198, 18, 0, 0]; // RFC 2544 benchmarking range, only inside the lab
+const RATE = Number(process.env.L2_BENCH_RATE ?? 50_000);
+const FLOOD_MS = Number(process.env.L2_BENCH_MS ?? 5_000);
+
+const vip = (i) => `${BASE[0]}.${BASE[1] + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+
+export async function run({ record, log }) {
+  register();
+  const { NetnsLab } = await import('../../__test__/helpers/netns.ts');
+  const { AnnouncerProcess } = await import('../../__test__/helpers/l2-announcer-process.ts');
+
+  log('building the benchmark client (cargo build --release --example l2_arp_client)');
+  const build = spawnSync(
+    'cargo',
+    ['build', '--release', '--example', 'l2_arp_client', '--manifest-path', 'native/Cargo.toml'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  if (build.status !== 0) throw new Error('building l2_arp_client failed');
+  const client = join(root, 'target', 'release', 'examples', 'l2_arp_client');
+
+  const lab = await NetnsLab.create('bench');
+  let ann;
+  try {
+    const annNs = await lab.addNamespace('ann');
+    const cliNs = await lab.addNamespace('cli');
+    await lab.veth(
+      { ns: annNs, ifname: 'eth0', addrs: ['198.19.255.1/16'] },
+      { ns: cliNs, ifname: 'eth0', addrs: ['198.19.255.2/16'] },
+    );
+    if (process.env.L2_BENCH_RPS) {
+      // Receive processing of each side on any CPU (RPS), as if the peers were separate hosts.
+      for (const ns of [annNs, cliNs]) {
+        await lab.exec(ns, 'sh', [
+          '-c',
+          `echo ${process.env.L2_BENCH_RPS} > /sys/class/net/eth0/queues/rx-0/rps_cpus`,
+        ]);
+      }
+    }
+    ann = await AnnouncerProcess.start(lab, annNs, { garpCount: 1 });
+
+    // 1. One gratuitous round for 10,000 IPs, timed from the call to the last frame received.
+    const expect = VIPS * 2;
+    const garp = runClient(lab, cliNs, client, ['garp', 'eth0', String(expect), '10000'], true);
+    await garp.ready;
+    const list = Array.from({ length: VIPS }, (_, i) => ({ ip: vip(i), interfaces: ['eth0'] }));
+    const { startUs, endUs } = await ann.callTimed('setAnnouncements', list);
+    const burst = JSON.parse(await garp.done);
+    if (burst.frames !== expect) log(`warning: client saw ${burst.frames} of ${expect} gratuitous frames`);
+    const burstMs = (burst.lastUs - startUs) / 1000;
+    record('l2.garp_burst_10k.ms', burstMs, 'ms');
+    record(
+      'l2.garp_burst_10k.frames_per_s',
+      burst.frames / Math.max(1e-6, (burst.lastUs - burst.firstUs) / 1e6),
+      'frames/s',
+    );
+    const sent = (await ann.interfaceCounters())?.gratuitousSent ?? 0;
+    log(
+      `burst: ${burst.frames} frames seen by the client, ${sent} sent; setAnnouncements returned after ` +
+        `${((endUs - startUs) / 1000).toFixed(2)} ms, first frame after ${((burst.firstUs - startUs) / 1000).toFixed(2)} ms; ` +
+        `load average ${loadavg()[0].toFixed(1)}`,
+    );
+
+    // 2. Responder under a flood of requests.
+    const cpu0 = cpuTicks(ann.pid);
+    const t0 = Date.now();
+    const flood = runClient(
+      lab,
+      cliNs,
+      client,
+      ['flood', 'eth0', String(RATE), String(FLOOD_MS), vip(0), String(VIPS)],
+      false,
+    );
+    const res = JSON.parse(await flood.done);
+    const cpuPct = (((cpuTicks(ann.pid) - cpu0) * 10) / (Date.now() - t0)) * 100;
+    log(`flood: ${JSON.stringify(res)}`);
+    record('l2.arp_reply.p50_us', res.p50Us, 'µs');
+    record('l2.arp_reply.p99_us', res.p99Us, 'µs');
+    record('l2.arp_reply.max_us', res.maxUs, 'µs');
+    record('l2.arp_reply.rate', res.rate, 'requests/s');
+    record('l2.arp_reply.unanswered_owned', res.unansweredOwned, 'requests');
+    record('l2.arp_reply.replies_not_owned', res.repliesForNotOwned, 'replies');
+    record('l2.arp_reply.announcer_cpu_pct', cpuPct, '% of one core');
+  } finally {
+    await ann?.stop();
+    await lab.destroy();
+  }
+}
+
+/** Runs the client in `ns`; `ready` resolves when it listens (garp mode), `done` with its JSON. */
+function runClient(lab, ns, client, args, waitReady) {
+  const child = lab.spawn(ns, client, args);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  const ready = new Promise((resolve) => {
+    if (!waitReady) return resolve();
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (err.includes('ready')) resolve();
+    });
+  });
+  if (!waitReady) child.stderr.on('data', (d) => (err += d));
+  const done = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out.trim());
+      else reject(new Error(`l2_arp_client ${args[0]} exited ${code}: ${err.trim()}`));
+    });
+  });
+  return { ready, done };
+}
+
+/** utime + stime of `pid`, in clock ticks (1/100 s). */
+function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
