@@ -7,6 +7,7 @@ import { configCommand } from './config-command.js';
 import { processIO, type CommandIO } from './io.js';
 import { standaloneCommand } from './standalone-command.js';
 import { controllerCommand } from './controller-command.js';
+import { speakerCommand } from './speaker-command.js';
 
 export type Command = (argv: readonly string[], io: CommandIO) => number | Promise<number>;
 
@@ -23,6 +24,10 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
   standalone: {
     summary: 'run the speaker from YAML files, without a cluster (--dry-run prints the plan)',
     run: standaloneCommand,
+  },
+  speaker: {
+    summary: 'announce the LoadBalancer Services of a cluster from this node (layer 2, BGP)',
+    run: speakerCommand,
   },
   controller: {
     summary: 'run the IP allocation controller (Kubernetes, leader-elected)',
