@@ -16,6 +16,9 @@ import { NetnsLab } from '../helpers/netns.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(repoRoot, 'src/cli/main.ts');
+// FERROLB_LAB_BUILT=1 runs the compiled CLI (dist/, `npm run build:ts`) with plain node, as
+// deployed; otherwise the sources under tsx.
+const builtCli = join(repoRoot, 'dist/cli/main.js');
 
 export const SUBNET = '10.77.0';
 export const ROUTER_IP = `${SUBNET}.1`;
@@ -128,9 +131,7 @@ ${neighbors}
       s.ns,
       process.execPath,
       [
-        '--import',
-        'tsx',
-        cli,
+        ...(process.env.FERROLB_LAB_BUILT === '1' ? [builtCli] : ['--import', 'tsx', cli]),
         'standalone',
         '--node-name',
         s.name,
