@@ -22,6 +22,7 @@ Options (environment variable in brackets):
   --ml-secret-key-path FILE   speakerlist shared secret [METALLB_ML_SECRET_KEY_PATH]
   --ml-labels SELECTOR        label selector of the speaker pods (seeds) [METALLB_ML_LABELS]
   --ml-join HOST:PORT,...     extra seed members
+  --l2-refresh-interval MS    re-send gratuitous ARP/NA every MS after the burst (0 = off)
   --log-level LEVEL           debug, info, warn, error (default info)
   -h, --help                  show this help`;
 
@@ -38,6 +39,7 @@ const FLAGS = [
   { name: 'ml-secret-key-path', takesValue: true },
   { name: 'ml-labels', takesValue: true },
   { name: 'ml-join', takesValue: true },
+  { name: 'l2-refresh-interval', takesValue: true },
   { name: 'log-level', takesValue: true },
   { name: 'help', alias: 'h', takesValue: false },
 ] as const;
@@ -64,6 +66,11 @@ export async function speakerCommand(argv: readonly string[], io: CommandIO): Pr
     io.stderr(`ferrolb speaker: --node-name (or METALLB_NODE_NAME) is required\n\n${SPEAKER_USAGE}`);
     return 2;
   }
+  const refresh = str('l2-refresh-interval');
+  if (refresh !== null && !/^\d+$/.test(refresh)) {
+    io.stderr(`ferrolb speaker: --l2-refresh-interval: ${refresh} is not a number of milliseconds`);
+    return 2;
+  }
   const { runKubernetesSpeaker } = await import('../speaker/run-kubernetes.js');
   const assumed = str('assume-interfaces');
   return runKubernetesSpeaker({
@@ -81,6 +88,7 @@ export async function speakerCommand(argv: readonly string[], io: CommandIO): Pr
       join: str('ml-join'),
     },
     speakerPodSelector: str('ml-labels', 'METALLB_ML_LABELS'),
+    l2RefreshMs: Number(str('l2-refresh-interval') ?? 0),
     logLevel: str('log-level') ?? 'info',
     io,
   });

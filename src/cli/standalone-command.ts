@@ -28,6 +28,7 @@ Options:
   --ml-bindport PORT          speakerlist: port (default 7946)
   --ml-secret-key-path FILE   speakerlist: file holding the shared secret
   --ml-join HOST:PORT,...     speakerlist: seed members
+  --l2-refresh-interval MS    re-send gratuitous ARP/NA every MS after the burst (0 = off)
   --log-level LEVEL           debug, info, warn, error (default info)
   -h, --help                  show this help
 `;
@@ -44,6 +45,7 @@ export const STANDALONE_FLAGS = [
   { name: 'ml-bindport', takesValue: true },
   { name: 'ml-secret-key-path', takesValue: true },
   { name: 'ml-join', takesValue: true },
+  { name: 'l2-refresh-interval', takesValue: true },
   { name: 'log-level', takesValue: true },
   { name: 'help', alias: 'h', takesValue: false },
 ] as const;
@@ -96,6 +98,11 @@ export async function standaloneCommand(argv: readonly string[], io: CommandIO):
     lbClass: str('lb-class') ?? null,
   };
   const planOpts = { ignoreExcludeLB: args.flags.has('ignore-exclude-lb') };
+  const refresh = str('l2-refresh-interval');
+  if (refresh !== undefined && !/^\d+$/.test(refresh)) {
+    io.stderr(`ferrolb standalone: --l2-refresh-interval: ${refresh} is not a number of milliseconds`);
+    return 2;
+  }
   const assumed = str('assume-interfaces');
 
   if (args.flags.has('dry-run')) {
@@ -129,6 +136,7 @@ export async function standaloneCommand(argv: readonly string[], io: CommandIO):
       secretKeyPath: str('ml-secret-key-path') ?? null,
       join: str('ml-join') ?? null,
     },
+    l2RefreshMs: Number(str('l2-refresh-interval') ?? 0),
     logLevel: str('log-level') ?? 'info',
     io,
   });

@@ -30,6 +30,8 @@ export interface SpeakerProcessOptions {
   readonly assumedInterfaces: HostInterface[] | null;
   readonly memberlist: MemberlistFlags;
   readonly log: ProcessLog;
+  /** Periodic gratuitous ARP / NA after the initial burst (ms); 0 or absent = off. */
+  readonly l2RefreshMs?: number;
 }
 
 export interface ProcessLog extends SpeakerLog {
@@ -102,7 +104,7 @@ export async function startSpeakerProcess(opts: SpeakerProcessOptions): Promise<
   const { log, nodeName } = opts;
   const members = memberlistFrom(nodeName, opts.memberlist);
 
-  const l2 = new L2Announcer({}, (err, ev) => {
+  const l2 = new L2Announcer(opts.l2RefreshMs ? { refreshIntervalMs: opts.l2RefreshMs } : {}, (err, ev) => {
     if (err) log.warn(`layer2: ${err.message}`);
     else log.info(`layer2: ${ev.kind} ${ev.interface}`, { message: ev.message });
   });

@@ -19,6 +19,8 @@ export interface KubernetesSpeakerOptions {
   readonly memberlist: MemberlistFlags;
   readonly speakerPodSelector: string | null;
   readonly logLevel: string;
+  /** Periodic gratuitous ARP / NA (ms), 0 = off. */
+  readonly l2RefreshMs?: number;
   readonly io: CommandIO;
 }
 
@@ -33,6 +35,7 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
       assumedInterfaces: opts.assumedInterfaces,
       memberlist: opts.memberlist,
       log,
+      ...(opts.l2RefreshMs ? { l2RefreshMs: opts.l2RefreshMs } : {}),
     });
   } catch (e) {
     opts.io.stderr(`ferrolb speaker: ${(e as Error).message}`);

@@ -20,6 +20,8 @@ export interface StandaloneOptions {
   readonly routerId: string | null;
   readonly memberlist: MemberlistFlags;
   readonly logLevel: string;
+  /** Periodic gratuitous ARP / NA (ms), 0 = off. */
+  readonly l2RefreshMs?: number;
   readonly io: CommandIO;
   /** File poll interval (ms). */
   readonly pollMs?: number;
@@ -56,6 +58,7 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
       assumedInterfaces: opts.assumedInterfaces,
       memberlist: opts.memberlist,
       log,
+      ...(opts.l2RefreshMs ? { l2RefreshMs: opts.l2RefreshMs } : {}),
     });
   } catch (e) {
     io.stderr(`ferrolb standalone: ${(e as Error).message}`);
