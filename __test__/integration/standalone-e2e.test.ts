@@ -82,6 +82,31 @@ describe('standalone e2e: three speakers, BIRD, a client', { timeout: 180_000 },
     lab.writeConfig(config({ community: '64512:20', localPref: 250 }));
   });
 
+  it('a restarting speaker does not grab the L2 address before it has heard from the others', async () => {
+    const order = electionOrder(nodes, L2_IP);
+    const owner = order[0] as string;
+    const last = nodes.indexOf(order[2] as string) + 1;
+    await kernelResolve(lab.lab, lab.clientNs, L2_IP);
+    await waitFor(
+      'client neighbour entry',
+      async () => (await neigh(lab.lab, lab.clientNs, 'eth0', L2_IP))?.lladdr,
+    );
+    await lab.signal(last, 'SIGKILL');
+    lab.start(last);
+    const seen = new Set<string>();
+    const until = Date.now() + 4000;
+    while (Date.now() < until) {
+      const mac = (await neigh(lab.lab, lab.clientNs, 'eth0', L2_IP))?.lladdr;
+      if (mac) seen.add(mac);
+      await sleep(20);
+    }
+    assert.deepEqual([...seen], [lab.macs.get(owner)], failLog());
+    await waitFor(
+      'the restarted speaker back in BGP',
+      async () => (await lab.paths(BGP_PREFIX)).length === 3,
+    );
+  });
+
   it('SIGTERM of the owner: graceful leave, the next node takes over the L2 address', async () => {
     const order = electionOrder(nodes, L2_IP);
     const owner = order[0] as string;

@@ -49,6 +49,9 @@ export interface SpeakerProcess {
 
 const LEVELS = ['debug', 'info', 'warn', 'error'];
 
+/** How long a starting speaker waits to hear from other members before trusting its own view. */
+export const JOIN_SETTLE_MS = 1500;
+
 /** JSON lines on stderr, MetalLB-style fields. */
 export function jsonLog(level: string, node: string): ProcessLog {
   const min = Math.max(0, LEVELS.indexOf(level));
@@ -145,9 +148,25 @@ export async function startSpeakerProcess(opts: SpeakerProcessOptions): Promise<
       await sp.stop();
       throw new Error(`speakerlist: ${(e as Error).message}`);
     }
-    sp.update({ liveMembers: members.liveMembers() });
+    // Until the first exchange with the other members (or JOIN_SETTLE_MS), this speaker does not
+    // know who is alive. Believing "only me" would make it claim every layer 2 address for a
+    // moment (gratuitous ARP included) each time it restarts; so meanwhile every known Node
+    // counts as live (liveMembers stays null), which never takes an address from a live owner.
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(settleTimer);
+      sp.update({ liveMembers: members.liveMembers() });
+    };
+    const settleTimer = setTimeout(settle, JOIN_SETTLE_MS);
+    settleTimer.unref();
     members.on('change', (live) => {
       log.info('members changed', { live: [...live].sort() });
+      if (!settled) {
+        if (live.size > 1) settle();
+        return;
+      }
       sp.update({ liveMembers: live });
     });
     if (opts.memberlist.join) members.join(parseSeeds(opts.memberlist.join));
