@@ -12,6 +12,7 @@ import { BgpController } from '../../src/speaker/bgp-controller.js';
 import { KubernetesSource } from '../../src/speaker/kubernetes-source.js';
 import { Layer2Controller } from '../../src/speaker/layer2-controller.js';
 import { Speaker } from '../../src/speaker/speaker.js';
+import { L2StatusWriter } from '../../src/speaker/l2-status.js';
 import { assumedInterfaces } from '../../src/cli/standalone-command.js';
 import {
   createService,
@@ -50,15 +51,18 @@ interface TestSpeaker {
   rec: Recorder;
   speaker: Speaker;
   source: KubernetesSource;
+  statuses: L2StatusWriter;
 }
 
 function makeSpeaker(env: KubeEnv, name: string): TestSpeaker {
   const rec = new Recorder();
+  const statuses = new L2StatusWriter(env.custom, METALLB_NS, name, () => quiet.warn());
   const speaker = new Speaker({
     nodeName: name,
     ignoreExcludeLB: false,
     log: quiet,
     protocols: [new Layer2Controller(rec.l2Port), new BgpController(rec.bgpPort)],
+    onPlan: (plan) => void statuses.update(plan),
   });
   speaker.update({ interfaces: assumedInterfaces('eth0') });
   const source = new KubernetesSource(env.kc, {
@@ -68,7 +72,7 @@ function makeSpeaker(env: KubeEnv, name: string): TestSpeaker {
     log: quiet,
     onChange: (s) => speaker.update(s),
   });
-  return { name, rec, speaker, source };
+  return { name, rec, speaker, source, statuses };
 }
 
 const metallb = (
@@ -117,6 +121,16 @@ async function createSlice(env: KubeEnv, svc: string, nodeName: string, ip: stri
       ports: [{ port: 8080, protocol: 'TCP', name: 'p0' }],
     },
   });
+}
+
+async function l2Statuses(env: KubeEnv) {
+  const list = (await env.custom.listNamespacedCustomObject({
+    group: 'metallb.io',
+    version: 'v1beta1',
+    namespace: METALLB_NS,
+    plural: 'servicel2statuses',
+  })) as { items: { status?: Record<string, unknown> }[] };
+  return list.items.map((i) => i.status ?? {});
 }
 
 describe('kubernetes e2e: controller allocates, speakers announce', { timeout: 300_000 }, () => {
@@ -189,6 +203,14 @@ describe('kubernetes e2e: controller allocates, speakers announce', { timeout: 3
         s.name === owner ? [{ ip, interfaces: ['eth0'] }] : [],
         s.name,
       );
+    // The owner publishes a ServiceL2Status for it, and only the owner.
+    assert.deepEqual(
+      await waitFor('ServiceL2Status', async () => {
+        const l = await l2Statuses(env);
+        return l.length === 1 && l[0]?.node ? l : undefined;
+      }),
+      [{ node: owner, serviceName: 'web', serviceNamespace: 'default', interfaces: [{ name: 'eth0' }] }],
+    );
   });
 
   it('externalTrafficPolicy Local moves the announcement to the node with the endpoint', async () => {
@@ -208,6 +230,10 @@ describe('kubernetes e2e: controller allocates, speakers announce', { timeout: 3
       const [n1, n2] = speakers;
       const has = (s: TestSpeaker | undefined) => !!s?.rec.l2.some((a) => a.ip === '192.168.77.10');
       return !has(n1) && has(n2) ? true : undefined;
+    });
+    await waitFor('ServiceL2Status names node2', async () => {
+      const l = await l2Statuses(env);
+      return l.length === 1 && l[0]?.node === 'node2' ? true : undefined;
     });
   });
 
@@ -254,5 +280,8 @@ describe('kubernetes e2e: controller allocates, speakers announce', { timeout: 3
       await waitFor(`${s.name} withdrawn`, async () =>
         s.rec.l2.length === 0 && s.rec.routes.length === 0 ? true : undefined,
       );
+    await waitFor('no ServiceL2Status left', async () =>
+      (await l2Statuses(env)).length === 0 ? true : undefined,
+    );
   });
 });

@@ -9,6 +9,7 @@ import { BgpController } from '../../src/speaker/bgp-controller.js';
 import { Layer2Controller } from '../../src/speaker/layer2-controller.js';
 import { peerConfig } from '../../src/speaker/bgp-peer-config.js';
 import { Speaker } from '../../src/speaker/speaker.js';
+import { desiredL2Statuses, l2StatusName } from '../../src/speaker/l2-status.js';
 import type { BgpPeerConfig, BgpRouteGroup, L2Announcement } from '../../src/native/addon.js';
 import { assumedInterfaces } from '../../src/cli/standalone-command.js';
 import { peer } from '../layer2/fixtures.js';
@@ -195,6 +196,24 @@ describe('speaker main loop', () => {
     sp.update({ interfaces: assumedInterfaces('eth0') });
     await tick();
     assert.equal(l2.calls.length, 1);
+  });
+
+  it('ServiceL2Status: one per service this node announces over layer 2, named deterministically', async () => {
+    const { sp } = setup();
+    feed(sp, view());
+    await tick();
+    const name = l2StatusName('n1', 'default', 'web');
+    assert.match(name, /^l2-[0-9a-f]{16}$/);
+    assert.deepEqual(
+      [...desiredL2Statuses('n1', sp.plan!)],
+      [
+        [
+          name,
+          { node: 'n1', serviceName: 'web', serviceNamespace: 'default', interfaces: [{ name: 'eth0' }] },
+        ],
+      ],
+    );
+    assert.notEqual(l2StatusName('n2', 'default', 'web'), name);
   });
 
   it('stop() closes every protocol and ignores later updates', async () => {

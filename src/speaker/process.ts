@@ -13,7 +13,7 @@ import { BgpSpeaker, L2Announcer } from '../native/addon.js';
 import { DEFAULT_PORT, ThreadedSpeakerList } from '../speakerlist/index.js';
 import { BgpController } from './bgp-controller.js';
 import { Layer2Controller } from './layer2-controller.js';
-import type { PlanOptions } from './node-plan.js';
+import type { NodePlan, PlanOptions } from './node-plan.js';
 import { Speaker, type SpeakerLog } from './speaker.js';
 
 export interface MemberlistFlags {
@@ -32,6 +32,8 @@ export interface SpeakerProcessOptions {
   readonly log: ProcessLog;
   /** Periodic gratuitous ARP / NA after the initial burst (ms); 0 or absent = off. */
   readonly l2RefreshMs?: number;
+  /** Called with every new plan (status publishing). */
+  readonly onPlan?: (plan: NodePlan) => void;
 }
 
 export interface ProcessLog extends SpeakerLog {
@@ -128,6 +130,7 @@ export async function startSpeakerProcess(opts: SpeakerProcessOptions): Promise<
     ...opts.plan,
     log,
     protocols: [new Layer2Controller(l2, problem), new BgpController(bgp, problem)],
+    ...(opts.onPlan ? { onPlan: opts.onPlan } : {}),
   });
   const sp = speaker;
   log.info('speaker starting', { routerId, speakerlist: members !== null });

@@ -1,10 +1,13 @@
 // `ferrolb speaker` as a process: the Kubernetes source feeds the speaker process; speaker pods
 // found by label become speakerlist seeds. SIGTERM/SIGINT stop it gracefully.
+import { CustomObjectsApi } from '@kubernetes/client-node';
+
 import type { CommandIO } from '../cli/io.js';
 import { loadKubeConfig } from '../k8s/client.js';
 import type { HostInterface } from '../layer2/interfaces.js';
 import { DEFAULT_PORT } from '../speakerlist/index.js';
 import { KubernetesSource } from './kubernetes-source.js';
+import { L2StatusWriter } from './l2-status.js';
 import type { PlanOptions } from './node-plan.js';
 import { jsonLog, startSpeakerProcess, untilSignal, type MemberlistFlags } from './process.js';
 
@@ -26,6 +29,19 @@ export interface KubernetesSpeakerOptions {
 
 export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Promise<number> {
   const log = jsonLog(opts.logLevel, opts.nodeName);
+  let kc;
+  try {
+    kc = loadKubeConfig(opts.kubeconfig ?? undefined);
+  } catch (e) {
+    opts.io.stderr(`ferrolb speaker: ${(e as Error).message}`);
+    return 2;
+  }
+  const statuses = new L2StatusWriter(
+    kc.makeApiClient(CustomObjectsApi),
+    opts.namespace,
+    opts.nodeName,
+    log.warn,
+  );
   let proc;
   try {
     proc = await startSpeakerProcess({
@@ -36,6 +52,7 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
       memberlist: opts.memberlist,
       log,
       ...(opts.l2RefreshMs ? { l2RefreshMs: opts.l2RefreshMs } : {}),
+      onPlan: (plan) => void statuses.update(plan),
     });
   } catch (e) {
     opts.io.stderr(`ferrolb speaker: ${(e as Error).message}`);
@@ -43,14 +60,6 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
   }
   const p = proc;
   const port = opts.memberlist.bindPort === null ? DEFAULT_PORT : Number(opts.memberlist.bindPort);
-  let kc;
-  try {
-    kc = loadKubeConfig(opts.kubeconfig ?? undefined);
-  } catch (e) {
-    opts.io.stderr(`ferrolb speaker: ${(e as Error).message}`);
-    await p.stop();
-    return 2;
-  }
   const source = new KubernetesSource(kc, {
     namespace: opts.namespace,
     lbClass: opts.lbClass,
@@ -72,6 +81,8 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
   log.info('stopping', { signal });
   await source.stop();
   await p.stop();
+  await statuses.flush();
+  await statuses.clear();
   log.info('stopped');
   return 0;
 }

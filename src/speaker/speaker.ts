@@ -20,6 +20,8 @@ export interface SpeakerOptions extends PlanOptions {
   readonly log: SpeakerLog;
   /** Compiled interface exclusion patterns; undefined = defaults. */
   readonly excludeInterfaces?: readonly RegExp[];
+  /** Called with every new plan after the protocols applied it (status publishing). */
+  readonly onPlan?: (plan: NodePlan) => void;
 }
 
 export interface SpeakerState {
@@ -88,6 +90,7 @@ export class Speaker {
     this.lastPlan = plan;
     for (const p of this.opts.protocols) p.apply(plan);
     this.logElections(plan);
+    this.opts.onPlan?.(plan);
     // Forget logged problems now and then so one that persists is repeated, not lost.
     if (this.recomputations % 100 === 0) this.problems.clear();
   }
