@@ -177,6 +177,8 @@ export function loadCluster(files: readonly SourceFile[], opts: LoadOptions): Lo
   for (const [p, i] of order) results.set(i, allocator.assign(p.svc as ServiceInput));
 
   const endpoints = endpointsByService(objects);
+  // One shared (read-only) list for every Service without slices: 10,000 Services, one array.
+  const servedEverywhere = everyNodeServes(nodes);
   const services: StandaloneService[] = parsed.map((p, i) => {
     const base = { namespace: p.ns, name: p.name };
     const res = results.get(i);
@@ -207,7 +209,7 @@ export function loadCluster(files: readonly SourceFile[], opts: LoadOptions): Lo
         externalTrafficPolicy: svc.externalTrafficPolicy,
         ips: res.ips,
         pool: res.pool,
-        endpoints: endpoints.get(`${p.ns}/${p.name}`) ?? everyNodeServes(nodes),
+        endpoints: endpoints.get(`${p.ns}/${p.name}`) ?? servedEverywhere,
       },
     };
   });
