@@ -159,6 +159,28 @@ describe('speakerlist across processes on loopback', { timeout: 180_000 }, () =>
     assert.ok(max <= KILL_BOUND_MS, `slowest ${max} ms > ${KILL_BOUND_MS} ms`);
   });
 
+  test('SIGSTOP (a frozen member, nothing refused) is found within the full bound; after SIGCONT it refutes and is back', async () => {
+    const frozen = members.get('node-3') as Member;
+    const others = [...members.values()].filter((m) => m !== frozen);
+    const marks = others.map((m) => m.lines.length);
+    const stoppedAt = Date.now();
+    frozen.proc.kill('SIGSTOP');
+    try {
+      const seen = await Promise.all(
+        others.map((m, i) =>
+          m.wait('node-3 failed', (l) => l.ev === 'memberFailed' && l.name === 'node-3', 10_000, marks[i]),
+        ),
+      );
+      const delays = seen.map((l) => l.wall - stoppedAt);
+      console.log(`# SIGSTOP → memberFailed: p50 ${median(delays)} ms, max ${Math.max(...delays)} ms`);
+      assert.ok(Math.max(...delays) <= KILL_BOUND_MS, `slowest ${Math.max(...delays)} ms`);
+    } finally {
+      frozen.proc.kill('SIGCONT');
+    }
+    const after = others.map((m) => m.lines.length);
+    await Promise.all(others.map((m, i) => m.wait('node-3 back', sameSet(names), 15_000, after[i])));
+  });
+
   test('SIGTERM: a graceful leave is seen almost at once, never as a failure', async () => {
     const leaver = members.get('node-4') as Member;
     const others = [...members.values()].filter((m) => m !== leaver);

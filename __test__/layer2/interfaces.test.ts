@@ -167,20 +167,28 @@ describe('host interface readers', () => {
   });
 
   test('reads this host without error and agrees with ip -j link on flags', async () => {
-    const sys = await readSysInterfaces();
-    const ipj = parseIpJsonLink(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' }));
-    assert.ok(sys.some((i) => i.name === 'lo' && i.loopback));
     const strip = (l: HostInterface[]) =>
-      l.map(({ name, up, loopback, broadcast, noArp, master }) => ({
-        name,
-        up,
-        loopback,
-        broadcast,
-        noArp,
-        master,
-      }));
-    const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : 1);
-    assert.deepEqual(strip(sys).sort(byName), strip(ipj).sort(byName));
+      l
+        .map(({ name, up, loopback, broadcast, noArp, master }) => ({
+          name,
+          up,
+          loopback,
+          broadcast,
+          noArp,
+          master,
+        }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+    // Other processes may add or remove links between the two reads: retry until a quiet moment.
+    let sys: ReturnType<typeof strip> = [];
+    let ipj: ReturnType<typeof strip> = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      sys = strip(await readSysInterfaces());
+      ipj = strip(parseIpJsonLink(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })));
+      if (JSON.stringify(sys) === JSON.stringify(ipj)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(sys.some((i) => i.name === 'lo' && i.loopback));
+    assert.deepEqual(sys, ipj);
   });
 
   test('watchInterfaces reports the first list and every change, and nothing when unchanged', async () => {

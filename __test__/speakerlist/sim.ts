@@ -1,6 +1,7 @@
 // A deterministic in-memory network for the speakerlist state machine: virtual time, seeded
 // randomness, per-packet latency, datagram loss, partitions, crashes and restarts. Reliable
-// (TCP) messages are never lost but are still cut by partitions and crashes.
+// (TCP) messages are never lost, but a "lost" one arrives a TCP retransmission later (1 s, the
+// initial SYN/RTO), and they are still cut by partitions and crashes.
 import type { Address, Message } from '../../src/speakerlist/messages.js';
 import { SwimState, type StepResult, type SwimEvent, type SwimOptions } from '../../src/speakerlist/swim.js';
 
@@ -17,6 +18,8 @@ export function rng(seed: number): () => number {
 }
 
 interface Delivery {
+  /** 'refused': the TCP send `msg` to `to` bounced off a host with no listener. */
+  kind: 'msg' | 'refused';
   at: number;
   order: number;
   from: string;
@@ -29,6 +32,8 @@ export interface SimNode {
   name: string;
   state: SwimState;
   up: boolean;
+  /** When down: does the host still answer (refusing TCP), or is it gone entirely? */
+  hostUp: boolean;
   events: SwimEvent[];
 }
 
@@ -41,6 +46,8 @@ export class SimNet {
   private queue: Delivery[] = [];
   private order = 0;
   private readonly random: () => number;
+  /** Members whose host refuses TCP although the member runs (a firewall REJECT rule). */
+  readonly tcpRefused = new Set<string>();
   /** Node name → partition group; nodes in different groups cannot talk. */
   private groups = new Map<string, number>();
 
@@ -61,7 +68,7 @@ export class SimNet {
       this.opts,
       rng(Math.floor(this.random() * 2 ** 32)),
     );
-    const node: SimNode = { name, state, up: true, events: [] };
+    const node: SimNode = { name, state, up: true, hostUp: true, events: [] };
     this.nodes.set(name, node);
     return node;
   }
@@ -71,13 +78,21 @@ export class SimNet {
     this.handle(n, n.state.join(seeds.map(SimNet.addr), this.now));
   }
 
+  rejoin(name: string): void {
+    const n = this.must(name);
+    this.handle(n, n.state.rejoin(this.now));
+  }
+
   leave(name: string): void {
     const n = this.must(name);
     this.handle(n, n.state.leave(this.now));
   }
 
-  crash(name: string): void {
-    this.must(name).up = false;
+  /** The member's process dies; with `hostUp` its host refuses TCP (a killed speaker), else silence. */
+  crash(name: string, hostUp = false): void {
+    const n = this.must(name);
+    n.up = false;
+    n.hostUp = hostUp;
   }
 
   partition(...groups: string[][]): void {
@@ -100,8 +115,18 @@ export class SimNet {
       this.now = Math.max(this.now, next);
       while (this.queue[0] && this.queue[0].at <= this.now) {
         const msg = this.queue.shift() as Delivery;
+        if (msg.kind === 'refused') {
+          const sender = this.nodes.get(msg.from);
+          if (sender?.up) this.handle(sender, sender.state.refused(msg.to, msg.msg, this.now));
+          continue;
+        }
         const dest = this.nodes.get(msg.to.host);
-        if (!dest || !dest.up || !this.canTalk(msg.from, dest.name)) continue;
+        if (!dest || !this.canTalk(msg.from, dest.name)) continue;
+        if (!dest.up) {
+          if (msg.reliable && dest.hostUp)
+            this.enqueue({ ...msg, kind: 'refused', at: this.now + this.latencyMs });
+          continue;
+        }
         this.handle(dest, dest.state.receive(msg.msg, this.now, msg.reliable));
       }
       for (const n of this.nodes.values())
@@ -137,19 +162,25 @@ export class SimNet {
     for (const o of r.out) {
       this.sent.total++;
       if (!n.up) continue;
-      if (!o.reliable && this.random() < this.loss) {
+      let retransmit = 0;
+      if (this.random() < this.loss) {
         this.sent.lost++;
-        continue;
+        if (!o.reliable) continue;
+        retransmit = 1000;
       }
       // Round-trip the message through JSON like the real transport, so no object is shared.
       const msg = JSON.parse(JSON.stringify(o.msg)) as Message;
       const jitter = this.random() * this.latencyMs;
-      const at = this.now + this.latencyMs + jitter + (o.reliable ? this.latencyMs : 0);
-      const d = { at, order: this.order++, from: n.name, to: o.to, msg, reliable: o.reliable };
-      const i = this.queue.findIndex((q) => q.at > at);
-      if (i < 0) this.queue.push(d);
-      else this.queue.splice(i, 0, d);
+      const at = this.now + this.latencyMs + jitter + (o.reliable ? this.latencyMs : 0) + retransmit;
+      this.enqueue({ kind: 'msg', at, order: 0, from: n.name, to: o.to, msg, reliable: o.reliable });
     }
+  }
+
+  private enqueue(d: Delivery): void {
+    d.order = this.order++;
+    const i = this.queue.findIndex((q) => q.at > d.at);
+    if (i < 0) this.queue.push(d);
+    else this.queue.splice(i, 0, d);
   }
 
   private must(name: string): SimNode {

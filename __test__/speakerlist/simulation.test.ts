@@ -130,4 +130,56 @@ describe('speakerlist protocol in a simulated network', () => {
     assert.equal(failed.length, 1);
     assert.ok((failed[0]?.at ?? Infinity) - t0 <= detectionBound(2));
   });
+
+  test('rejoin resends our state to the seeds: a member forgotten by the seed comes back', () => {
+    const net = cluster(17, ['n0', 'n1']);
+    net.partition(['n0'], ['n1']);
+    net.run(2000);
+    assert.deepEqual(net.live('n0'), ['n0']);
+    net.heal();
+    net.rejoin('n1');
+    net.run(100);
+    assert.deepEqual(net.live('n0'), ['n0', 'n1']);
+    assert.deepEqual(net.live('n1'), ['n0', 'n1']);
+  });
+
+  test('a killed process on a live host (TCP refused) is found much faster (30 seeds)', () => {
+    const bound =
+      (2 * (NAMES.length - 1) - 1) * o.probeIntervalMs + o.probeTimeoutMs + o.refusedSuspicionTimeoutMs + 50;
+    const delays: number[] = [];
+    for (let seed = 1; seed <= 30; seed++) {
+      const net = cluster(seed);
+      const victim = NAMES[seed % NAMES.length] as string;
+      net.run(seed * 37);
+      const t0 = net.now;
+      net.crash(victim, true);
+      net.run(3000);
+      for (const n of NAMES.filter((x) => x !== victim)) {
+        const failed = net.eventsAbout(n, victim, 'memberFailed');
+        assert.equal(failed.length, 1, `seed ${seed}: ${n}`);
+        delays.push((failed[0]?.at ?? Infinity) - t0);
+      }
+    }
+    delays.sort((a, b) => a - b);
+    const max = delays[delays.length - 1] as number;
+    console.log(
+      `# simulated detection, TCP refused: p50 ${Math.round(delays[delays.length >> 1] as number)} ms, max ${Math.round(max)} ms`,
+    );
+    assert.ok(max <= bound, `slowest ${max} ms > ${bound} ms`);
+  });
+
+  test('TCP refused by a live member (firewall) under 20% loss: refuted, never failed', () => {
+    const net = cluster(21);
+    net.tcpRefused.add('n2');
+    net.loss = 0.2;
+    net.run(30_000);
+    assert.ok(
+      NAMES.some((n) => net.eventsAbout(n, 'n2', 'memberSuspect').length > 0),
+      'n2 was suspected',
+    );
+    for (const n of NAMES) {
+      assert.equal(net.eventsAbout(n, 'n2', 'memberFailed').length, 0, `${n} never failed n2`);
+      assert.ok(net.live(n).includes('n2'));
+    }
+  });
 });

@@ -89,4 +89,9 @@ describe('SpeakerList on real sockets', () => {
     assert.deepEqual(live(a), ['k-a']);
     assert.deepEqual(live(b), ['k-b']);
   });
+
+  test('join before start is a clear error', () => {
+    const sl = new SpeakerList({ name: 'early', bind: { host: '127.0.0.1', port: 0 }, secret: 'k' });
+    assert.throws(() => sl.join([{ host: '127.0.0.1', port: 7946 }]), /join\(\) before start\(\)/);
+  });
 });

@@ -100,11 +100,12 @@ describe('membership merge rules (x is alive at incarnation 5)', () => {
     const r = s.receive(gossip(upd('me', 12, 'suspect')), 1);
     assert.equal(s.incarnation, 13);
     const refutes = r.out.filter((o) => o.msg.t === 'gossip');
+    // Urgent: two datagrams and one TCP copy to every live member (x is the only one).
     assert.deepEqual(
-      refutes.map((o) => o.to.host),
-      ['x'],
+      refutes.map((o) => `${o.to.host}/${o.reliable ? 'tcp' : 'udp'}`),
+      ['x/udp', 'x/udp', 'x/tcp'],
     );
-    assert.deepEqual(refutes[0]?.msg.t === 'gossip' && refutes[0].msg.gossip, [upd('me', 13, 'alive')]);
+    for (const o of refutes) assert.deepEqual(o.msg.t === 'gossip' && o.msg.gossip, [upd('me', 13, 'alive')]);
   });
 
   test('stale suspicion about me (older incarnation) needs no refutation', () => {
@@ -178,6 +179,60 @@ describe('membership merge rules (x is alive at incarnation 5)', () => {
     assert.throws(
       () => new SwimState({ name: 'a', addr: addr('a'), incarnation: 1 }, { indirectChecks: -1 }),
       /indirectChecks/,
+    );
+  });
+
+  test('a refused fallback probe makes the target suspect with the short timeout, then dead', () => {
+    const s = fresh();
+    s.tick(0); // probe x
+    const r = s.tick(DEFAULT_SWIM_OPTIONS.probeTimeoutMs); // direct ping timed out: fallback over TCP
+    const tcpPing = r.out.find((o) => o.reliable && o.msg.t === 'ping');
+    assert.ok(tcpPing, 'fallback ping over TCP');
+    // A refusal for some other message changes nothing.
+    const other: Message = {
+      t: 'ping',
+      seq: 12345,
+      from: 'me',
+      fromAddr: addr('me'),
+      target: 'x',
+      gossip: [],
+    };
+    assert.deepEqual(s.refused(addr('x'), other, 101).events, []);
+    const t = 105;
+    const ev = s.refused(tcpPing.to, tcpPing.msg, t);
+    assert.deepEqual(
+      ev.events.map((e) => e.type),
+      ['memberSuspect'],
+    );
+    assert.ok(
+      ev.out.some((o) => o.to.host === 'x' && o.msg.t === 'gossip'),
+      'x is told, so it can refute',
+    );
+    const deadAt = t + DEFAULT_SWIM_OPTIONS.refusedSuspicionTimeoutMs;
+    assert.ok(deadAt < DEFAULT_SWIM_OPTIONS.suspicionTimeoutMs, 'sooner than a normal suspicion');
+    assert.deepEqual(
+      s.tick(deadAt - 1).events.filter((e) => e.type === 'memberFailed'),
+      [],
+    );
+    assert.deepEqual(
+      s.tick(deadAt).events.map((e) => e.type),
+      ['memberFailed'],
+    );
+  });
+
+  test('a refutation within the short timeout keeps the member', () => {
+    const s = fresh();
+    s.tick(0);
+    const tcpPing = s
+      .tick(DEFAULT_SWIM_OPTIONS.probeTimeoutMs)
+      .out.find((o) => o.reliable && o.msg.t === 'ping');
+    assert.ok(tcpPing);
+    s.refused(tcpPing.to, tcpPing.msg, 105);
+    s.receive(gossip(upd('x', 6, 'alive')), 150);
+    assert.equal(statusOf(s, 'x'), 'alive');
+    assert.deepEqual(
+      s.tick(1000).events.filter((e) => e.type === 'memberFailed'),
+      [],
     );
   });
 });

@@ -1,7 +1,10 @@
 // speakerlist failure detection with default settings, real processes on loopback: the time from
 // SIGKILL of a member to every other member reporting it failed (the membership part of L2
 // failover), and from SIGTERM to every other member reporting the leave.
-//   speakerlist.detect_kill.p50_ms / .max_ms   (10 kills, 3 observers each)
+//   speakerlist.detect_kill.p50_ms / .max_ms   (10 kills, 3 observers each): the host answers,
+//       so the fallback TCP probe is refused and the short suspicion applies
+//   speakerlist.detect_stop.p50_ms / .max_ms   (5 SIGSTOPs): a frozen member, like a hung or
+//       powered-off host: nothing is refused, the full suspicion timeout applies
 //   speakerlist.detect_term.p50_ms / .max_ms   (5 leaves)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -65,26 +68,32 @@ export async function run({ record, log }) {
 
     const kill = [];
     const term = [];
-    for (let round = 0; round < 15; round++) {
-      const graceful = round >= 10;
+    const stop = [];
+    for (let round = 0; round < 20; round++) {
+      const graceful = round >= 10 && round < 15;
+      const frozen = round >= 15;
       const victim = members.get(NAMES[1 + (round % 3)]);
       const others = [...members.values()].filter((m) => m !== victim);
       const marks = others.map((m) => m.lines.length);
       const t0 = Date.now();
-      victim.proc.kill(graceful ? 'SIGTERM' : 'SIGKILL');
+      victim.proc.kill(graceful ? 'SIGTERM' : frozen ? 'SIGSTOP' : 'SIGKILL');
       const ev = graceful ? 'memberLeft' : 'memberFailed';
       const seen = await Promise.all(
         others.map((m, i) => wait(m, (l) => l.ev === ev && l.name === victim.name, marks[i])),
       );
-      (graceful ? term : kill).push(...seen.map((l) => l.wall - t0));
+      (graceful ? term : frozen ? stop : kill).push(...seen.map((l) => l.wall - t0));
+      if (frozen) victim.proc.kill('SIGKILL');
       const after = others.map((m) => m.lines.length);
       const back = await launch(victim.name);
       await Promise.all([wait(back, full), ...others.map((m, i) => wait(m, full, after[i]))]);
     }
     log(`kill: ${kill.join(' ')}`);
     log(`term: ${term.join(' ')}`);
+    log(`stop: ${stop.join(' ')}`);
     record('speakerlist.detect_kill.p50_ms', pct(kill, 0.5), 'ms');
     record('speakerlist.detect_kill.max_ms', Math.max(...kill), 'ms');
+    record('speakerlist.detect_stop.p50_ms', pct(stop, 0.5), 'ms');
+    record('speakerlist.detect_stop.max_ms', Math.max(...stop), 'ms');
     record('speakerlist.detect_term.p50_ms', pct(term, 0.5), 'ms');
     record('speakerlist.detect_term.max_ms', Math.max(...term), 'ms');
   } finally {

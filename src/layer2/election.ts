@@ -17,7 +17,7 @@
 // The hashed IP is the first status.loadBalancer.ingress IP printed the way Go's net.IP.String()
 // prints it (MetalLB hashes that string), so dual-stack services elect on their primary IP.
 
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 import { formatIP } from '../config/ip.js';
 import type { IPAddress, L2Advertisement } from '../config/model.js';
@@ -77,7 +77,10 @@ export function goIPString(ip: IPAddress): string {
 
 /** The election key of a node for an IP: sha256(nodeName + "#" + ip). */
 export function electionHash(nodeName: string, ipString: string): Buffer {
-  return createHash('sha256').update(`${nodeName}#${ipString}`, 'utf8').digest();
+  const input = `${nodeName}#${ipString}`;
+  // crypto.hash (Node ≥ 20.12) is the cheaper one-shot; elections hash thousands of these.
+  if (typeof crypto.hash === 'function') return crypto.hash('sha256', input, 'buffer');
+  return crypto.createHash('sha256').update(input, 'utf8').digest();
 }
 
 /** The pool's advertisements that apply to the service (serviceSelectors; empty = all). */

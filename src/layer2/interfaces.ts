@@ -58,6 +58,8 @@ export function compileInterfacePatterns(patterns: readonly string[]): RegExp[] 
   });
 }
 
+const DEFAULT_EXCLUDE: readonly RegExp[] = compileInterfacePatterns(DEFAULT_EXCLUDED_INTERFACE_PATTERNS);
+
 /** Up, not enslaved, not loopback, ARP-capable. */
 export function canAnnounceOn(i: HostInterface): boolean {
   return i.up && i.master === null && !i.loopback && i.broadcast && !i.noArp;
@@ -66,7 +68,7 @@ export function canAnnounceOn(i: HostInterface): boolean {
 /** Interfaces used when an advertisement lists none, sorted by name. */
 export function defaultAnnounceInterfaces(
   host: readonly HostInterface[],
-  exclude: readonly RegExp[] = compileInterfacePatterns(DEFAULT_EXCLUDED_INTERFACE_PATTERNS),
+  exclude: readonly RegExp[] = DEFAULT_EXCLUDE,
 ): string[] {
   return host
     .filter((i) => canAnnounceOn(i) && !exclude.some((re) => re.test(i.name)))

@@ -75,7 +75,13 @@ export class SpeakerList extends EventEmitter<SpeakerListEvents> {
 
   /** Contacts seed addresses (other speakers); may be called again when seeds change. */
   join(seeds: readonly Address[]): void {
+    if (!this.state) throw new Error('speakerlist: join() before start()');
     this.apply((s, now) => s.join(seeds, now));
+  }
+
+  /** Contacts the last seeds again (after this node's labels or addresses changed). */
+  rejoin(): void {
+    this.apply((s, now) => s.rejoin(now));
   }
 
   /** Alive and suspect members, self included: the nodes that may announce. */
@@ -115,7 +121,8 @@ export class SpeakerList extends EventEmitter<SpeakerListEvents> {
     const s = this.state;
     if (!s || this.stopped) return;
     const r = step(s, this.now());
-    for (const o of r.out) this.transport.send(o.to, o.msg, o.reliable);
+    for (const o of r.out)
+      this.transport.send(o.to, o.msg, o.reliable, () => this.apply((st, t) => st.refused(o.to, o.msg, t)));
     let changed = false;
     for (const e of r.events) {
       this.emit(e.type, e);

@@ -1,7 +1,8 @@
-// The speakerlist protocol as a deterministic state machine (SWIM, with the suspicion and
-// refutation of its "Lifeguard" refinements). No sockets and no clocks inside: the caller feeds
-// messages and the current time, and gets back messages to send and membership events. Time
-// and randomness are injected, so the in-memory simulation tests replay exactly.
+// The speakerlist protocol as a deterministic state machine: SWIM (Das, Gupta, Motivala 2002)
+// with its suspicion mechanism and incarnation-number refutation. No sockets and no clocks
+// inside: the caller feeds messages and the current time, and gets back messages to send and
+// membership events. Time and randomness are injected, so the in-memory simulation tests
+// replay exactly.
 //
 // Failure detection, per probe period (probeIntervalMs):
 //   1. ping one member (round robin over a shuffled list); an ack within probeTimeoutMs ends it;
@@ -11,9 +12,13 @@
 //      also sent to the member itself, which refutes it by raising its incarnation number;
 //   4. still suspect after suspicionTimeoutMs → dead: memberFailed, and the death is sent to
 //      every live member at once (not only piggybacked) so they re-elect immediately.
+// When the fallback TCP probe is refused (the host answers but nothing listens on the port: the
+// speaker process is gone), the member is suspected at once with the short
+// refusedSuspicionTimeoutMs: still long enough for a live member to refute over UDP.
 // Membership updates ride on pings and acks (each retransmitted retransmitMult·⌈log10(n+1)⌉
-// times). A periodic full-state sync over the reliable path repairs what gossip missed and lets
-// partitions heal: it is also sent to recently dead members and to seeds not in the cluster.
+// times); joins, deaths, leaves and refutations are also sent to every member at once. A
+// periodic full-state sync over the reliable path repairs what gossip missed and lets partitions
+// heal: it is also sent to recently dead members and to seeds not in the cluster.
 // Leaving is a "left" update with a higher incarnation, sent to every member directly.
 
 import { sameAddress, type Address, type MemberStatus, type Message, type Update } from './messages.js';
@@ -27,6 +32,8 @@ export interface SwimOptions {
   readonly indirectChecks: number;
   /** How long a member stays suspect before it is declared dead. */
   readonly suspicionTimeoutMs: number;
+  /** Suspicion timeout after the member's host refused our TCP probe (no speaker listening). */
+  readonly refusedSuspicionTimeoutMs: number;
   /** Gossip retransmission multiplier (times ⌈log10(n+1)⌉). */
   readonly retransmitMult: number;
   /** Most updates piggybacked on one message. */
@@ -47,6 +54,7 @@ export const DEFAULT_SWIM_OPTIONS: SwimOptions = {
   probeTimeoutMs: 100,
   indirectChecks: 3,
   suspicionTimeoutMs: 400,
+  refusedSuspicionTimeoutMs: 100,
   retransmitMult: 4,
   maxPiggyback: 16,
   syncIntervalMs: 5000,
@@ -59,6 +67,7 @@ export function validateSwimOptions(o: SwimOptions): void {
     'probeIntervalMs',
     'probeTimeoutMs',
     'suspicionTimeoutMs',
+    'refusedSuspicionTimeoutMs',
     'retransmitMult',
     'maxPiggyback',
     'syncIntervalMs',
@@ -113,6 +122,8 @@ interface MutableMember {
   inc: number;
   status: MemberStatus;
   since: number;
+  /** While suspect: when it is declared dead. */
+  deadline: number;
 }
 
 interface Probe {
@@ -154,7 +165,14 @@ export class SwimState {
     this.opts = { ...DEFAULT_SWIM_OPTIONS, ...opts };
     validateSwimOptions(this.opts);
     this.name = self.name;
-    this.self = { name: self.name, addr: self.addr, inc: self.incarnation, status: 'alive', since: 0 };
+    this.self = {
+      name: self.name,
+      addr: self.addr,
+      inc: self.incarnation,
+      status: 'alive',
+      since: 0,
+      deadline: 0,
+    };
     this.members.set(self.name, this.self);
     this.random = random;
   }
@@ -164,7 +182,13 @@ export class SwimState {
 
   /** Every known member (self included), dead and left ones until they are forgotten. */
   memberList(): Member[] {
-    return [...this.members.values()].map((m) => ({ ...m }));
+    return [...this.members.values()].map(({ name, addr, inc, status, since }) => ({
+      name,
+      addr,
+      inc,
+      status,
+      since,
+    }));
   }
 
   /** Names of the members that count as running: alive or suspect (self included unless leaving). */
@@ -187,13 +211,17 @@ export class SwimState {
         d = Math.min(d, this.probe.started + this.opts.probeTimeoutMs);
       d = Math.min(d, this.probe.started + this.opts.probeIntervalMs);
     }
-    for (const m of this.members.values())
-      if (m.status === 'suspect') d = Math.min(d, m.since + this.opts.suspicionTimeoutMs);
+    for (const m of this.members.values()) if (m.status === 'suspect') d = Math.min(d, m.deadline);
     return d;
   }
 
   // -------------------------------------------------------------------------------------------
   // Inputs
+
+  /** Sends our full state to the seeds given last (MetalLB's Rejoin, e.g. after a Node change). */
+  rejoin(now: number): StepResult {
+    return this.join(this.seeds, now);
+  }
 
   /** Contacts the seeds (addresses of possible members) with our full state. */
   join(seeds: readonly Address[], now: number): StepResult {
@@ -216,17 +244,14 @@ export class SwimState {
       fromAddr: this.self.addr,
       gossip: [this.updateOf(this.self)],
     };
-    for (const m of this.others())
-      if (isLive(m.status)) {
-        this.send(m.addr, msg, false);
-        this.send(m.addr, msg, true);
-      }
+    for (const m of this.others()) if (isLive(m.status)) this.urgent(m.addr, msg);
     this.probe = null;
     return this.flush();
   }
 
   receive(msg: Message, now: number, reliable = false): StepResult {
     if (this.leaving || msg.from === this.name) return this.flush();
+    const senderWasLive = isLive(this.members.get(msg.from)?.status ?? 'dead');
     const refuted = this.applyAll(msg.t === 'sync' || msg.t === 'sync-ack' ? msg.members : msg.gossip, now);
     switch (msg.t) {
       case 'ping':
@@ -272,21 +297,57 @@ export class SwimState {
         );
         break;
       }
-      case 'sync':
+      case 'sync': {
         this.send(msg.fromAddr, this.syncMessage('sync-ack'), true);
+        // A member joining (or coming back) through us: everyone hears it now, not a few
+        // gossip rounds later, so all speakers elect over the same membership.
+        const sender = this.members.get(msg.from);
+        if (!senderWasLive && sender && isLive(sender.status)) {
+          const u = this.updateOf(sender);
+          const note: Message = { t: 'gossip', from: this.name, fromAddr: this.self.addr, gossip: [u] };
+          for (const m of this.others())
+            if (isLive(m.status) && m.name !== sender.name) this.send(m.addr, note, false);
+        }
         break;
+      }
       case 'sync-ack':
       case 'gossip':
         break;
     }
-    if (refuted) this.broadcast([this.updateOf(this.self)]);
+    if (refuted) {
+      const msg: Message = {
+        t: 'gossip',
+        from: this.name,
+        fromAddr: this.self.addr,
+        gossip: [this.updateOf(this.self)],
+      };
+      for (const m of this.others()) if (isLive(m.status)) this.urgent(m.addr, msg);
+    }
+    return this.flush();
+  }
+
+  /**
+   * The reliable (TCP) send of `msg` to `to` was refused: the host is up but nothing listens.
+   * For our current fallback probe this means the member's process is gone.
+   */
+  refused(to: Address, msg: Message, now: number): StepResult {
+    const p = this.probe;
+    if (this.leaving || !p || msg.t !== 'ping' || msg.seq !== p.seq || p.acked || !sameAddress(to, p.addr))
+      return this.flush();
+    const m = this.members.get(p.target);
+    if (m && m.inc === p.inc) {
+      const deadline = now + this.opts.refusedSuspicionTimeoutMs;
+      if (m.status === 'alive') this.suspect(m, now, this.opts.refusedSuspicionTimeoutMs);
+      else if (m.status === 'suspect' && deadline < m.deadline) m.deadline = deadline;
+    }
+    this.probe = null;
     return this.flush();
   }
 
   tick(now: number): StepResult {
     if (this.leaving) return this.flush();
     for (const m of this.members.values())
-      if (m.status === 'suspect' && now >= m.since + this.opts.suspicionTimeoutMs) this.declareDead(m, now);
+      if (m.status === 'suspect' && now >= m.deadline) this.declareDead(m, now);
 
     const p = this.probe;
     if (p && !p.acked && !p.indirect && now >= p.started + this.opts.probeTimeoutMs) this.indirectProbe(p);
@@ -329,7 +390,14 @@ export class SwimState {
     }
     const cur = this.members.get(u.name);
     if (!cur) {
-      const m: MutableMember = { name: u.name, addr: u.addr, inc: u.inc, status: u.status, since: now };
+      const m: MutableMember = {
+        name: u.name,
+        addr: u.addr,
+        inc: u.inc,
+        status: u.status,
+        since: now,
+        deadline: now + this.opts.suspicionTimeoutMs,
+      };
       this.members.set(u.name, m);
       if (isLive(u.status)) this.emit('memberJoined', m, now);
       this.enqueue(u);
@@ -348,7 +416,12 @@ export class SwimState {
       case 'suspect':
         if (u.inc < cur.inc || !isLive(cur.status)) return false;
         if (cur.status === 'alive') {
-          Object.assign(cur, { inc: u.inc, status: 'suspect', since: now });
+          Object.assign(cur, {
+            inc: u.inc,
+            status: 'suspect',
+            since: now,
+            deadline: now + this.opts.suspicionTimeoutMs,
+          });
           this.emit('memberSuspect', cur, now);
         } else if (u.inc > cur.inc) cur.inc = u.inc;
         else return false;
@@ -371,16 +444,16 @@ export class SwimState {
     return false;
   }
 
-  private suspect(m: MutableMember, now: number): void {
+  private suspect(m: MutableMember, now: number, timeoutMs = this.opts.suspicionTimeoutMs): void {
     m.status = 'suspect';
     m.since = now;
+    m.deadline = now + timeoutMs;
     this.emit('memberSuspect', m, now);
     const u = this.updateOf(m);
     this.enqueue(u);
     // Tell the suspect itself, over both paths, so it can refute before the timeout.
     const msg: Message = { t: 'gossip', from: this.name, fromAddr: this.self.addr, gossip: [u] };
-    this.send(m.addr, msg, false);
-    this.send(m.addr, msg, true);
+    this.urgent(m.addr, msg);
   }
 
   private declareDead(m: MutableMember, now: number): void {
@@ -480,6 +553,16 @@ export class SwimState {
       fromAddr: this.self.addr,
       members: [...this.members.values()].map((m) => this.updateOf(m)),
     };
+  }
+
+  /**
+   * Messages whose loss costs a false failure (suspicion notices, refutations, leaves): two
+   * datagrams and one TCP copy, so a single lost packet cannot stop them.
+   */
+  private urgent(to: Address, msg: Message): void {
+    this.send(to, msg, false);
+    this.send(to, msg, false);
+    this.send(to, msg, true);
   }
 
   private broadcast(gossip: Update[]): void {

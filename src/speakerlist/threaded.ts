@@ -67,6 +67,11 @@ export class ThreadedSpeakerList extends EventEmitter<SpeakerListEvents> {
     this.post({ cmd: 'join', seeds: [...seeds] });
   }
 
+  /** Contacts the last seeds again (after this node's labels or addresses changed). */
+  rejoin(): void {
+    this.post({ cmd: 'rejoin' });
+  }
+
   liveMembers(): Set<string> {
     return new Set(this.live);
   }

@@ -113,7 +113,8 @@ export class Transport {
     }
   }
 
-  send(to: Address, msg: Message, reliable: boolean): void {
+  /** `onRefused` runs when a TCP send finds the port closed (ECONNREFUSED). */
+  send(to: Address, msg: Message, reliable: boolean, onRefused?: () => void): void {
     const packet = seal(this.key, Buffer.from(JSON.stringify(msg)));
     if (!reliable && packet.length <= MAX_DATAGRAM && this.udp) {
       this.udp.send(packet, to.port, to.host, (err) => {
@@ -124,8 +125,9 @@ export class Transport {
     }
     const sock = createConnection({ host: to.host, port: to.port });
     sock.setTimeout(CONNECT_TIMEOUT_MS, () => sock.destroy());
-    sock.on('error', () => {
+    sock.on('error', (err: NodeJS.ErrnoException) => {
       this.stats.sendErrors++;
+      if (err.code === 'ECONNREFUSED') onRefused?.();
     });
     sock.on('connect', () => {
       sock.setTimeout(0);

@@ -8,6 +8,7 @@ import { SpeakerList, type SpeakerListOptions } from './speakerlist.js';
 
 export type WorkerCommand =
   | { cmd: 'join'; seeds: Address[] }
+  | { cmd: 'rejoin' }
   | { cmd: 'leave'; lingerMs: number }
   | { cmd: 'stop' }
   | { cmd: 'query'; id: number };
@@ -31,6 +32,9 @@ port.on('message', (m: WorkerCommand) => {
   switch (m.cmd) {
     case 'join':
       sl.join(m.seeds);
+      break;
+    case 'rejoin':
+      sl.rejoin();
       break;
     case 'leave':
       void sl.leave(m.lingerMs).then(() => port.postMessage({ type: 'left' }));
