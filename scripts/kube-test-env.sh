@@ -11,8 +11,9 @@
 #
 # Every command is idempotent. Variables: KUBE_VERSION (default below), FERROLB_CACHE (binary
 # cache, default ~/.cache/ferrolb), FERROLB_KUBE_DIR (state dir, default /dev/shm/ferrolb-kube),
-# FERROLB_KUBE_PORT (apiserver, default 16443), FERROLB_ETCD_PORT (client, default 12379; the
-# peer port is +1). Several envs can run side by side with distinct dirs and ports.
+# FERROLB_KUBE_PORT (apiserver, default 16443), FERROLB_ETCD_PORT (client, default 12379) and
+# FERROLB_ETCD_PEER_PORT (default client + 1). Several envs can run side by side with distinct
+# dirs and ports.
 set -euo pipefail
 
 KUBE_VERSION="${KUBE_VERSION:-v1.33.13}"
@@ -20,7 +21,7 @@ CACHE="${FERROLB_CACHE:-$HOME/.cache/ferrolb}"
 STATE="${FERROLB_KUBE_DIR:-/dev/shm/ferrolb-kube}"
 KUBE_PORT="${FERROLB_KUBE_PORT:-16443}"
 ETCD_PORT="${FERROLB_ETCD_PORT:-12379}"
-ETCD_PEER_PORT=$((ETCD_PORT + 1))
+ETCD_PEER_PORT="${FERROLB_ETCD_PEER_PORT:-$((ETCD_PORT + 1))}"
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="$CACHE/kube-apiserver-$KUBE_VERSION"
 TOKEN_USER="ferrolb-admin"

@@ -3,7 +3,7 @@
 // every step: the addresses and pool, a failure reason fragment, or "ignored".
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Allocator, restoreOrder, type Allocation } from '../../src/allocator/allocator.js';
+import { allocateAll, Allocator, restoreOrder, type Allocation } from '../../src/allocator/allocator.js';
 import type { Labels, Pool, ServiceInput } from '../../src/config/model.js';
 import { pool, sel, svc, text } from './fixtures.js';
 
@@ -535,5 +535,36 @@ describe('allocator state', () => {
       });
     };
     assert.deepEqual(runOnce(), runOnce());
+  });
+
+  it('allocateAll answers in input order, letting services with addresses keep them', () => {
+    const plan = allocateAll(
+      [v4],
+      [svc('a'), svc('b', { ingressIPs: ['10.0.0.0'] }), svc('c', { requestedIPs: ['10.9.9.9'] })],
+    );
+    assert.deepEqual(
+      plan.map((p) => [
+        p.name,
+        p.allocation.kind === 'assigned' ? text(p.allocation.ips) : p.allocation.kind,
+      ]),
+      [
+        ['a', ['10.0.0.1']],
+        ['b', ['10.0.0.0']],
+        ['c', 'failed'],
+      ],
+    );
+  });
+
+  it('pools written as many small blocks fill in order and reuse a freed early block first', () => {
+    const blocks = Array.from({ length: 300 }, (_, i) => `10.${Math.floor(i / 250)}.${i % 250}.1/32`);
+    const alloc = new Allocator([pool('many', blocks)]);
+    for (let i = 0; i < 300; i++) {
+      const r = alloc.assign(svc(`s${i}`));
+      assert.equal(r.kind, 'assigned');
+      if (r.kind === 'assigned') assert.deepEqual(text(r.ips), [blocks[i]?.replace('/32', '')]);
+    }
+    check(alloc.assign(svc('full')), { fail: 'no free IPv4 address' }, 'full');
+    alloc.release('default/s7');
+    check(alloc.assign(svc('again')), { ips: ['10.0.7.1'], pool: 'many' }, 'again');
   });
 });

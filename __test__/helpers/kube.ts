@@ -2,6 +2,7 @@
 // dir and ports), plus small helpers to create objects and wait for conditions.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,6 +13,8 @@ import {
   type CoreV1Event,
   type V1Service,
 } from '@kubernetes/client-node';
+
+import { reuseConnections } from '../../src/k8s/client.js';
 
 const run = promisify(execFile);
 export const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -29,13 +32,14 @@ export interface KubeEnv {
 
 export async function startKubeEnv(): Promise<KubeEnv> {
   const dir = mkdtempSync('/dev/shm/ferrolb-kube-test-');
-  // Ports from the pid keep parallel runs (other test files, other worktrees) apart.
-  const base = 20000 + ((process.pid * 7) % 12000);
+  // Ports the kernel says are free, so parallel runs (other worktrees, the e2e lab) never clash.
+  const [apiPort, etcdPort, peerPort] = await freePorts(3);
   const env = {
     ...process.env,
     FERROLB_KUBE_DIR: dir,
-    FERROLB_KUBE_PORT: String(base),
-    FERROLB_ETCD_PORT: String(base + 1),
+    FERROLB_KUBE_PORT: String(apiPort),
+    FERROLB_ETCD_PORT: String(etcdPort),
+    FERROLB_ETCD_PEER_PORT: String(peerPort),
   };
   const stop = async () => {
     await run('bash', [script, 'stop'], { env }).catch(() => {});
@@ -50,6 +54,7 @@ export async function startKubeEnv(): Promise<KubeEnv> {
   const kubeconfig = join(dir, 'kubeconfig');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
+  reuseConnections(kc);
   const restartApiserver = async (downMs: number) => {
     const pid = Number(readFileSync(join(dir, 'apiserver.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
@@ -72,6 +77,24 @@ export async function startKubeEnv(): Promise<KubeEnv> {
     restartApiserver,
     stop,
   };
+}
+
+/** Distinct loopback TCP ports that are free right now. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const srv = createServer();
+          srv.once('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolve(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,6 +2,7 @@
 // status.loadBalancer.ingress, the pool annotation, Events and IPAddressPool status out.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { runController, type RunningController } from '../../src/controller/run.js';
 import {
   createPool,
@@ -239,5 +240,20 @@ describe('allocation controller on a real API server', () => {
     assert.deepEqual(await waitForIngress(env, 'reuse'), ['192.0.2.0']);
     const evs = await eventsFor(env, 'default', 'reuse');
     assert.ok(evs.some((e) => e.reason === 'IPAllocated'));
+  });
+
+  it('relabelling a namespace re-evaluates namespaceSelectors', async () => {
+    await ensureNamespace(env, 'movers', { env: 'prod' });
+    await createService(env, 'm', { namespace: 'movers' });
+    const [first] = await waitForIngress(env, 'm', undefined, 'movers');
+    assert.match(first ?? '', /^10\.20\.0\./, 'the prod pool serves env=prod');
+    await env.core.patchNamespace(
+      { name: 'movers', body: { metadata: { labels: { env: 'dev' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const [moved] = await waitForIngress(env, 'm', (ips) => !ips[0]?.startsWith('10.20.0.'), 'movers');
+    assert.match(moved ?? '', /^192\.0\.2\./);
+    const svc = await env.core.readNamespacedService({ name: 'm', namespace: 'movers' });
+    assert.equal(svc.metadata?.annotations?.['metallb.io/ip-allocated-from-pool'], 'main');
   });
 });

@@ -63,6 +63,8 @@ describe('watching through an API server outage', () => {
     const listsBefore = watched.lists;
 
     await env.restartApiserver(2000);
+    // A watch error keeps the resourceVersion and only re-watches; the restarted server's watch
+    // cache no longer serves that version and answers 410 Gone, so a new list proves the 410 path.
     await waitFor(
       'the informer to re-list',
       async () => (watched.lists > listsBefore ? true : undefined),

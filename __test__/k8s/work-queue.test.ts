@@ -4,6 +4,14 @@ import { WorkQueue } from '../../src/k8s/work-queue.js';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
+async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await tick(5);
+  }
+}
+
 describe('WorkQueue', () => {
   it('coalesces a burst of adds of one key into one run, in first-added order', async () => {
     const q = new WorkQueue();
@@ -35,7 +43,7 @@ describe('WorkQueue', () => {
       { concurrency: 4 },
     );
     q.add('a');
-    await tick(5);
+    await until('the first run to start', () => runs === 1);
     q.add('a');
     q.add('a');
     await tick(5);
@@ -62,8 +70,7 @@ describe('WorkQueue', () => {
       { onError: (_k, _e, d) => delays.push(d) },
     );
     q.add('x');
-    await tick(200);
-    q.shutdown();
+    await until('four attempts', () => at.length === 4).finally(() => q.shutdown());
     await running;
     assert.deepEqual(delays, [10, 20, 40]);
     assert.equal(at.length, 4);

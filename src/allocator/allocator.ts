@@ -337,3 +337,30 @@ export function restoreOrder<T extends ServiceInput>(services: readonly T[]): T[
   const without = services.filter((s) => s.ingressIPs.length === 0).sort(byKey);
   return [...withIPs, ...without];
 }
+
+export interface PlanEntry {
+  readonly namespace: string;
+  readonly name: string;
+  readonly allocation: Allocation;
+}
+
+/**
+ * One-shot allocation for a fixed set of Services (standalone mode, dry runs, benchmarks):
+ * Services that already show addresses first, then the others, each group in the order given.
+ * Results come back in the input order. Same inputs, same result, on every host.
+ */
+export function allocateAll(
+  pools: readonly Pool[],
+  services: readonly ServiceInput[],
+  opts: AllocatorOptions = {},
+): PlanEntry[] {
+  const alloc = new Allocator(pools, opts);
+  const results = new Map<ServiceInput, Allocation>();
+  for (const s of services.filter((x) => x.ingressIPs.length > 0)) results.set(s, alloc.assign(s));
+  for (const s of services.filter((x) => x.ingressIPs.length === 0)) results.set(s, alloc.assign(s));
+  return services.map((s) => ({
+    namespace: s.namespace,
+    name: s.name,
+    allocation: results.get(s) as Allocation,
+  }));
+}

@@ -26,6 +26,8 @@ function countCongruent(first: bigint, last: bigint, r: bigint): bigint {
 export class PoolState {
   readonly v4: FamilyState;
   readonly v6: FamilyState;
+  /** Per family, every block before this index has no allocatable address left. */
+  private readonly firstOpen = { IPv4: 0, IPv6: 0 };
 
   constructor(readonly pool: Pool) {
     this.v4 = this.familyState(
@@ -70,12 +72,17 @@ export class PoolState {
   firstFree(f: IPFamily): { value: bigint; block: number } | null {
     const st = this.family(f);
     const skipBuggy = f === 'IPv4' && this.pool.avoidBuggyIPs;
-    for (let b = 0; b < st.blocks.length; b++) {
+    // Pools written as many small blocks (lists of /32s) would otherwise be walked from the
+    // first block on every allocation.
+    for (let b = this.firstOpen[f]; b < st.blocks.length; b++) {
       const r = st.blocks[b] as IPRange;
       let x = r.first;
       for (;;) {
         x = st.used.nextFree(x);
-        if (x > r.last) break;
+        if (x > r.last) {
+          if (b === this.firstOpen[f]) this.firstOpen[f] = b + 1;
+          break;
+        }
         if (skipBuggy && isBuggyValue(x)) {
           x++;
           continue;
@@ -106,6 +113,8 @@ export class PoolState {
     if (set.size > 0) return;
     st.holders.delete(ip.value);
     st.used.delete(ip.value);
+    const block = this.blockOf(ip);
+    if (block >= 0 && block < this.firstOpen[ip.family]) this.firstOpen[ip.family] = block;
     if (sharingKey !== null) {
       const ips = st.bySharingKey.get(sharingKey);
       ips?.delete(ip.value);

@@ -134,9 +134,22 @@ export class AllocationController {
       onChange: (_kind, ns) => this.enqueueServices(ns.metadata?.name),
       onError: onWatchError('namespaces'),
     });
-    const configChanged = (_k: ChangeKind, o: KubernetesObject) => {
+    const generations = new Map<string, string>();
+    const configChanged = (change: ChangeKind, o: KubernetesObject) => {
       // Of all ConfigMaps only `config` (the legacy format) is configuration.
-      if (o.kind !== 'ConfigMap' || o.metadata?.name === LEGACY_CONFIGMAP) this.queue.add(CONFIG_KEY);
+      if (o.kind === 'ConfigMap' && o.metadata?.name !== LEGACY_CONFIGMAP) return;
+      // metallb.io objects bump metadata.generation on spec changes only: our own status writes
+      // (IPAddressPool counters) must not trigger a configuration rebuild. Labels count too
+      // (pool selectors read them).
+      const id = `${o.kind}/${o.metadata?.name}`;
+      const gen = o.metadata?.generation;
+      if (change === 'delete') generations.delete(id);
+      else if (gen !== undefined) {
+        const fingerprint = `${gen}|${JSON.stringify(o.metadata?.labels ?? {})}`;
+        if (change === 'update' && generations.get(id) === fingerprint) return;
+        generations.set(id, fingerprint);
+      }
+      this.queue.add(CONFIG_KEY);
     };
     // Secrets hold BGP passwords (validation checks the references).
     for (const kind of CONFIG_KINDS) {
@@ -276,20 +289,22 @@ export class AllocationController {
       }
     }
     const result = this.store.update(objects);
+    if (result.accepted) this.applyConfig(result.config);
     // Best effort, like Events: the allocation must not wait on a status object.
     await this.configState
       .publish(result.errors)
       .catch((err: unknown) => this.log.warn('could not publish ConfigurationState', { err: String(err) }));
-    if (!result.accepted) {
-      await this.reportInvalidConfig(result.errors);
-      return;
-    }
-    if (this.lastConfigErrors !== '') {
+    if (!result.accepted) await this.reportInvalidConfig(result.errors);
+    else if (this.lastConfigErrors !== '') {
       this.lastConfigErrors = '';
       this.log.info('configuration valid again');
     }
-    this.config = result.config;
-    const pools = result.config?.pools ?? [];
+  }
+
+  /** Synchronous, so no reconcile ever sees half a configuration. */
+  private applyConfig(config: Config | null): void {
+    this.config = config;
+    const pools = config?.pools ?? [];
     const signature = poolsSignature(pools);
     if (signature === this.poolsSignature) return;
     this.poolsSignature = signature;
@@ -386,13 +401,15 @@ export class AllocationController {
       case 'assigned': {
         this.poolChanged(result.pool);
         const want = desired(result.ips, result.pool);
-        await this.write(namespace, name, view, want);
-        await this.events.record(
-          target,
-          'Normal',
-          'IPAllocated',
-          `Assigned IP ${JSON.stringify(want.ingressIPs)} from IPAddressPool ${result.pool}`,
-        );
+        const wrote = await this.write(namespace, name, view, want);
+        // Only news is an Event: a restarted controller finding the same IPs stays quiet.
+        if (wrote)
+          await this.events.record(
+            target,
+            'Normal',
+            'IPAllocated',
+            `Assigned IP ${JSON.stringify(want.ingressIPs)} from IPAddressPool ${result.pool}`,
+          );
       }
     }
   }
@@ -402,7 +419,7 @@ export class AllocationController {
     name: string,
     view: ReturnType<typeof viewOf>,
     want: DesiredService,
-  ) {
+  ): Promise<boolean> {
     const status = statusPatch(view, want);
     const annotation = annotationPatch(view, want);
     // The annotation first: a consumer that sees the ingress IP can then rely on the pool name.
@@ -418,6 +435,8 @@ export class AllocationController {
         this.core.patchNamespacedServiceStatus({ name, namespace, body: status }, mergePatch),
       );
     }
+    // True when the ingress changed: what users see as a new allocation.
+    return status !== null;
   }
 
   // --- pool status -------------------------------------------------------------------------------
@@ -439,6 +458,10 @@ export class AllocationController {
     this.poolStatusTimer.unref();
   }
 
+  private poolsWatch(): Watched<KubernetesObject> | undefined {
+    return this.configWatches[CONFIG_KINDS.indexOf('IPAddressPool')];
+  }
+
   private async writePoolStatus(): Promise<void> {
     if (!this.leading) return;
     const pools = [...this.dirtyPools];
@@ -456,6 +479,13 @@ export class AllocationController {
       };
       const text = JSON.stringify(status);
       if (this.writtenPoolStatus.get(name) === text) continue;
+      // After a restart the object usually shows the right counters already.
+      const shown = this.poolsWatch()?.get(name, this.namespace) as
+        { status?: Record<string, unknown> } | undefined;
+      if (shown?.status && JSON.stringify(pick(shown.status, Object.keys(status))) === text) {
+        this.writtenPoolStatus.set(name, text);
+        continue;
+      }
       try {
         this.apiCalls++;
         await this.custom.patchNamespacedCustomObjectStatus(
@@ -478,6 +508,8 @@ export class AllocationController {
     }
   }
 }
+
+const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
 
 /** Core objects from a list lack kind/apiVersion; parseService wants a whole object. */
 function asService(svc: V1Service): Record<string, unknown> {

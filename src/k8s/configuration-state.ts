@@ -28,6 +28,11 @@ export class ConfigurationStatePublisher {
     const errorSummary = errors.map(formatError).join('\n');
     const fingerprint = `${result}\n${errorSummary}`;
     if (fingerprint === this.last) return;
+    if (this.last === '' && (await this.shows(result, errorSummary))) {
+      // A restarted component finding its own verdict in place leaves it (and its timestamp) alone.
+      this.last = fingerprint;
+      return;
+    }
     const status = {
       result,
       errorSummary,
@@ -61,5 +66,20 @@ export class ConfigurationStatePublisher {
       await patch();
     }
     this.last = fingerprint;
+  }
+
+  private async shows(result: string, errorSummary: string): Promise<boolean> {
+    try {
+      const o = (await this.api.getNamespacedCustomObject({
+        ...REF,
+        namespace: this.namespace,
+        name: this.name,
+      })) as {
+        status?: { result?: string; errorSummary?: string };
+      };
+      return o.status?.result === result && (o.status.errorSummary ?? '') === errorSummary;
+    } catch {
+      return false;
+    }
   }
 }

@@ -69,10 +69,21 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     let ok = false;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      ok = await this.tryAcquireOrRenew();
+      // A request that hangs (server up but stuck) must not keep a leader that cannot renew
+      // from noticing that its renew deadline passed, so each attempt has a time limit.
+      const limitMs = Math.max(200, Math.floor(this.renewDeadlineMs / 2));
+      ok = await Promise.race([
+        this.tryAcquireOrRenew(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`lease request took over ${limitMs} ms`)), limitMs);
+        }),
+      ]);
     } catch (err) {
       this.opts.log?.('lease acquire/renew failed', err);
+    } finally {
+      clearTimeout(timer);
     }
     if (this.stopped) return;
     const now = Date.now();
