@@ -36,6 +36,8 @@ export interface DaemonSpec {
   dynamicRange?: { prefix: string; asn: number; multihop?: boolean; families?: Family[] };
   /** BIRD only: originate the static routes in `file` (`route P blackhole;` lines), for BIRD-vs-ferrolb comparisons. */
   staticRoutesV4?: { file: string; disabled?: boolean };
+  /** BIRD only: the next hop written into exported routes (GoBGP drops loopback next hops). */
+  exportNextHop?: string;
 }
 
 export interface RibEntry {
@@ -171,8 +173,9 @@ function birdConfig(spec: DaemonSpec): string {
     const disabled = spec.staticRoutesV4.disabled ? 'disabled;' : '';
     lines.push(`protocol static static4 { ${disabled} ipv4;`, `include "${spec.staticRoutesV4.file}";`, '}');
   }
+  const nextHop = spec.exportNextHop ? ` next hop address ${spec.exportNextHop};` : '';
   const channels = (fams: Family[], exportAll: boolean) =>
-    fams.map((f) => `  ${f} { import all; export ${exportAll ? 'all' : 'none'}; };`).join('\n');
+    fams.map((f) => `  ${f} { import all; export ${exportAll ? 'all' : 'none'};${nextHop} };`).join('\n');
   const exportAll = !!spec.staticRoutesV4;
   spec.neighbors.forEach((n, i) => {
     lines.push(`protocol bgp n${i} {

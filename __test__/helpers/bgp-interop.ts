@@ -6,6 +6,7 @@ import { BgpSpeaker, type BgpEvent, type BgpPeerConfig, type BgpPeerStatus } fro
 import { createPeerLink, type PeerLink } from './bgp-lab.js';
 import { startDaemon, type DaemonKind, type PeerDaemon, type RibEntry } from './bgp-daemons.js';
 import { sleep, waitFor } from './wait.js';
+import { run } from './run.js';
 
 const DAEMON_AS = 64512;
 const FOUR_BYTE_AS = 4_200_000_001;
@@ -27,37 +28,42 @@ export function interopSuite(kind: DaemonKind) {
     });
 
     /** Starts the daemon with one v4 and one v6 neighbor (our addresses) and a speaker peering with both. */
+    /**
+     * Starts a speaker peering with the daemon over IPv4 and IPv6. `daemonConnects`: the daemon also
+     * opens connections (to our listener); with `speakerPassive` we only listen, otherwise both sides
+     * connect and collision detection (RFC 4271 §6.8) must leave one session.
+     */
     async function setup(opts: {
       localAsn: number;
       password?: string;
       speakerPassword?: string;
       holdTimeSecs?: number;
+      daemonConnects?: boolean;
+      speakerPassive?: boolean;
+      gracefulRestart?: boolean;
     }) {
       await speaker?.close();
       await daemon?.stop();
       events.length = 0;
+      const listen = opts.daemonConnects ? { listenAddress: '::', listenPort: 0 } : {};
+      speaker = new BgpSpeaker({ routerId: '10.255.0.2', ...listen }, (_err, ev) => events.push(ev));
+      const ourPort = opts.daemonConnects ? (speaker.listenPort ?? undefined) : undefined;
+      const neighbor = (address: string) => ({
+        address,
+        asn: opts.localAsn,
+        password: opts.password,
+        holdTimeSecs: opts.holdTimeSecs,
+        passive: !opts.daemonConnects,
+        port: ourPort,
+      });
       daemon = await startDaemon(kind, {
         asn: DAEMON_AS,
         routerId: '10.255.0.1',
         listenAddresses: [link.peerV4, link.peerV6],
         port: 179,
         netns: link.netns,
-        neighbors: [
-          {
-            address: link.hostV4,
-            asn: opts.localAsn,
-            password: opts.password,
-            holdTimeSecs: opts.holdTimeSecs,
-          },
-          {
-            address: link.hostV6,
-            asn: opts.localAsn,
-            password: opts.password,
-            holdTimeSecs: opts.holdTimeSecs,
-          },
-        ],
+        neighbors: [neighbor(link.hostV4), neighbor(link.hostV6)],
       });
-      speaker = new BgpSpeaker({ routerId: '10.255.0.2' }, (_err, ev) => events.push(ev));
       const common = {
         localAsn: opts.localAsn,
         peerAsn: DAEMON_AS,
@@ -65,6 +71,8 @@ export function interopSuite(kind: DaemonKind) {
         connectRetryMaxSecs: 2,
         holdTimeSecs: opts.holdTimeSecs ?? 90,
         password: opts.speakerPassword ?? opts.password,
+        passive: opts.speakerPassive ?? false,
+        gracefulRestart: opts.gracefulRestart ?? false,
       };
       const peers: BgpPeerConfig[] = [
         { name: 'v4', address: link.peerV4, sourceAddress: link.hostV4, ipv4: true, ipv6: false, ...common },
@@ -204,6 +212,30 @@ export function interopSuite(kind: DaemonKind) {
       await waitFor('re-established after thaw', () => status('v4')?.state === 'Established', {
         timeoutMs: 30_000,
       });
+    });
+
+    test('passive speaker: the daemon connects to our listener', async () => {
+      const { daemon: d, speaker: s } = await setup({
+        localAsn: DAEMON_AS,
+        daemonConnects: true,
+        speakerPassive: true,
+      });
+      await bothEstablished(d);
+      s.setRoutes([{ attributes: {}, prefixes: ['192.0.2.128/25'] }]);
+      await ribHas(d, 'ipv4', '192.0.2.128/25');
+    });
+
+    test('both sides connect: collision detection leaves exactly one session', async () => {
+      const { daemon: d } = await setup({ localAsn: DAEMON_AS, daemonConnects: true });
+      await bothEstablished(d);
+      // Stable: the loser of the collision is closed and the survivor is never reset afterwards.
+      await sleep(4000);
+      for (const name of ['v4', 'v6']) {
+        assert.equal(status(name)?.state, 'Established');
+        assert.equal(status(name)?.establishedTransitions, 1, `${name}: one session, never reset`);
+      }
+      const sockets = await run('ss', ['-Htn', 'state', 'established', 'dst', link.peerV4]);
+      assert.equal(sockets.trim().split('\n').filter(Boolean).length, 1, `one TCP connection: ${sockets}`);
     });
   });
 }

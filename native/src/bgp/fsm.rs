@@ -120,6 +120,9 @@ pub struct PeerOpen {
 pub enum Input {
     ManualStart,
     ManualStop(StopReason),
+    /// A connection from the peer arrived while waiting out the restart backoff: RFC 4271
+    /// event 5 (AutomaticStart with passive TCP establishment), Idle → Active.
+    AutomaticStartPassive,
     TimerExpired(Timer),
     /// A TCP connection to the peer is up (our outgoing one, or an accepted incoming one).
     TcpConnected,
@@ -289,6 +292,15 @@ impl Fsm {
             }
             (State::Idle, TimerExpired(Timer::IdleHold)) if self.started => {
                 self.start_connecting(out)
+            }
+            (State::Idle, AutomaticStartPassive) if self.started => {
+                out.push(Action::StopTimer(Timer::IdleHold));
+                if !self.config.passive {
+                    // If this connection fails, call out ourselves after the usual delay.
+                    let d = self.next_delay();
+                    out.push(Action::StartTimer(Timer::ConnectRetry, d));
+                }
+                self.state = State::Active;
             }
             (State::Idle, ManualStop(_)) => {
                 self.started = false;
@@ -573,6 +585,7 @@ mod tests {
         type Case = (State, Input, State, Option<(u8, u8)>);
         let cases: Vec<Case> = vec![
             (State::Idle, ManualStart, State::Connect, None),
+            (State::Idle, AutomaticStartPassive, State::Idle, None), // not started: refused
             (State::Idle, KeepaliveReceived, State::Idle, None),
             (State::Connect, TcpConnected, State::OpenSent, None),
             (State::Connect, TcpConnectFailed, State::Active, None),
@@ -777,6 +790,22 @@ mod tests {
         let mut f = fsm_in(State::OpenSent, config(false));
         let a = f.handle(open(65002, 90, ID_OURS));
         assert_eq!(notify_of(&a), None);
+    }
+
+    #[test]
+    fn incoming_connection_during_backoff_starts_passively() {
+        let mut f = fsm_in(State::OpenSent, config(false));
+        f.handle(TcpClosed);
+        assert_eq!(f.state(), State::Idle);
+        let a = f.handle(AutomaticStartPassive);
+        assert_eq!(f.state(), State::Active);
+        assert!(!a.contains(&Connect));
+        assert!(a.contains(&StopTimer(Timer::IdleHold)));
+        assert!(a
+            .iter()
+            .any(|x| matches!(x, StartTimer(Timer::ConnectRetry, _))));
+        f.handle(TcpConnected);
+        assert_eq!(f.state(), State::OpenSent);
     }
 
     #[test]

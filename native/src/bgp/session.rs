@@ -341,8 +341,16 @@ impl Session {
                 self.main.conn = Some(conn);
                 self.feed(Which::Main, Input::TcpConnected);
             }
+            // An incoming connection got there first: ours becomes the second candidate and
+            // collision detection picks one (dropping ours here could leave both sides with
+            // each other's abandoned connection).
+            Ok(conn)
+                if matches!(self.main.fsm.state(), State::OpenSent | State::OpenConfirm)
+                    && self.second.is_none() =>
+            {
+                self.start_second(conn);
+            }
             Ok(conn) => {
-                // The FSM moved on (e.g. an incoming connection won): drop ours quietly.
                 tokio::spawn(conn.close());
             }
             Err(e) => {
@@ -352,25 +360,32 @@ impl Session {
         }
     }
 
+    /// Runs a second FSM on `conn` next to the main one until the collision is resolved.
+    fn start_second(&mut self, conn: Conn) {
+        let mut link = Link::new(Fsm::new_accepting(fsm_config(self.config())));
+        link.conn = Some(conn);
+        self.second = Some(link);
+        // Resolution waits for the OPEN on this connection (§6.8): if the peer drops it
+        // without one (it already chose the other), the main session simply carries on.
+        self.feed(Which::Second, Input::TcpConnected);
+    }
+
     fn peer_addr(&self) -> SocketAddr {
         SocketAddr::new(self.config().address, self.config().port)
     }
 
     fn incoming(&mut self, stream: TcpStream) {
         let _ = socket::prepare_accepted(&stream, self.config().ttl());
-        // A passive peer backing off after an error takes the peer's new connection at once
-        // (it cannot call out, so refusing would only delay the session).
-        if self.config().passive
-            && self.main.fsm.state() == State::Idle
-            && self.main.fsm.is_started()
-        {
-            self.feed(Which::Main, Input::TimerExpired(Timer::IdleHold));
+        // Backing off after an error: the peer's new connection restarts the session at
+        // once (RFC 4271 event 5) instead of being refused; otherwise two speakers that back
+        // off out of phase keep refusing each other.
+        if self.main.fsm.state() == State::Idle && self.main.fsm.is_started() {
+            self.feed(Which::Main, Input::AutomaticStartPassive);
         }
         match self.main.fsm.state() {
             State::Connect | State::Active if self.main.conn.is_none() => {
-                if let Some(c) = self.connecting.take() {
-                    c.abort();
-                }
+                // Our own attempt (if any) keeps going: if it completes it becomes the second
+                // candidate, and collision detection keeps the right one.
                 match Conn::new(stream, false) {
                     Ok(conn) => {
                         self.main.conn = Some(conn);
@@ -383,10 +398,7 @@ impl Session {
                 let Ok(conn) = Conn::new(stream, false) else {
                     return;
                 };
-                let mut link = Link::new(Fsm::new_accepting(fsm_config(self.config())));
-                link.conn = Some(conn);
-                self.second = Some(link);
-                self.feed(Which::Second, Input::TcpConnected);
+                self.start_second(conn);
             }
             // Idle (backing off or stopped), Established, or a collision already in progress:
             // refuse the newcomer (§6.8: an Established session is kept).
@@ -953,8 +965,11 @@ impl Session {
         }
         let local_id = u32::from(self.config().router_id);
         let main_outbound = self.main.conn.as_ref().is_some_and(|c| c.outbound);
-        // The second link is always the incoming one. Keep ours only if we have the higher id.
-        let main_loses = main_outbound && local_id < remote_id;
+        let second_outbound = second.conn.as_ref().is_some_and(|c| c.outbound);
+        // Keep the connection opened by the side with the higher BGP identifier; two
+        // connections in the same direction cannot be told apart that way: keep the older.
+        let keep_outbound = local_id > remote_id;
+        let main_loses = main_outbound != second_outbound && main_outbound != keep_outbound;
         if main_loses {
             let actions = self.main.fsm.handle(Input::CollisionLost);
             for a in actions {
@@ -966,11 +981,16 @@ impl Session {
         } else {
             self.feed(Which::Second, Input::CollisionLost);
         }
+        let kept_outbound = if main_loses {
+            second_outbound
+        } else {
+            main_outbound
+        };
         self.emit(BgpEvent::error(
             &self.config().name,
             format!(
-                "connection collision resolved, kept the {} connection",
-                if main_loses { "incoming" } else { "existing" }
+                "connection collision resolved (RFC 4271 §6.8): kept the connection opened by {}",
+                if kept_outbound { "us" } else { "the peer" }
             ),
             Some((6, 7)),
         ));

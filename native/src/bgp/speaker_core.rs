@@ -580,6 +580,78 @@ mod raw_peer_tests {
         }
     }
 
+    /// The real hold timer: a peer that establishes and then goes silent gets 4/0 at
+    /// hold-time expiry (not earlier, not much later), and the speaker calls again.
+    #[test]
+    fn silent_peer_gets_hold_timer_expired_then_a_new_connection() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let sp = SpeakerCore::new(None, crate::bgp::events::discard()).unwrap();
+            let p = BgpPeerConfig {
+                name: "silent".into(),
+                address: "127.0.0.1".into(),
+                port: Some(f64::from(port)),
+                local_asn: 65001.0,
+                peer_asn: 65002.0,
+                hold_time_secs: Some(3.0),
+                connect_retry_secs: Some(0.2),
+                ..Default::default()
+            };
+            sp.set_peers(vec![
+                validate_peer(0, &p, Ipv4Addr::new(10, 0, 0, 1)).unwrap()
+            ]);
+            let (s, _) = listener.accept().await.unwrap();
+            let mut peer = RawPeer { s, buf: Vec::new() };
+            assert!(matches!(peer.next().await, Message::Open(_)));
+            let open = Open::local(&LocalOpen {
+                asn: 65002,
+                hold_time: 3,
+                bgp_id: Ipv4Addr::new(10, 0, 0, 2),
+                families: vec![Family::IPV4_UNICAST],
+                graceful_restart: None,
+            });
+            peer.send(&Message::Open(open)).await;
+            peer.send(&Message::Keepalive).await;
+            let silent_since = tokio::time::Instant::now();
+            // From now on we only read: keepalives arrive about every second, then the 4/0.
+            let mut keepalives = 0;
+            let n = loop {
+                match peer.next().await {
+                    Message::Keepalive => keepalives += 1,
+                    Message::Update(_) => {}
+                    Message::Notification(n) => break n,
+                    other => panic!("unexpected {other:?}"),
+                }
+            };
+            let after = silent_since.elapsed();
+            assert_eq!((n.code, n.subcode), (4, 0));
+            assert!(
+                after >= Duration::from_millis(2900) && after < Duration::from_millis(4500),
+                "{after:?}"
+            );
+            assert!(keepalives >= 2, "keepalives every hold/3: {keepalives}");
+            let st = sp.status()[0].clone();
+            assert_ne!(st.state, "Established");
+            assert_eq!(
+                st.last_notification_sent.map(|n| (n.code, n.subcode)),
+                Some((4, 0))
+            );
+            assert_eq!(
+                st.last_error.as_deref(),
+                Some("sent NOTIFICATION 4/0 Hold Timer Expired")
+            );
+            // The speaker comes back on its own.
+            let again = tokio::time::timeout(Duration::from_secs(3), listener.accept()).await;
+            assert!(again.is_ok(), "reconnects after the hold timer expired");
+            sp.close().await;
+        });
+    }
+
     #[test]
     fn route_refresh_resends_the_family_framed_by_borr_eorr() {
         let rt = tokio::runtime::Builder::new_current_thread()
