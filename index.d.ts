@@ -297,9 +297,11 @@ export interface L2Event {
    * `interfaceDown`: the interface disappeared or went down; its announcements pause.
    * `interfaceUp`: it is (back) up; sockets re-opened, every IP on it re-announced.
    * `macChanged`: its MAC changed; every IP on it re-announced with the new MAC.
+   * `conflict`: another host claims an IP we announce (its gratuitous ARP, ARP reply or
+   * Neighbor Advertisement carries another MAC); at most one per IP every 10 s.
    * `error`: something failed that the announcer survives (a send, a multicast join, ...).
    */
-  kind: 'interfaceDown' | 'interfaceUp' | 'macChanged' | 'error'
+  kind: 'interfaceDown' | 'interfaceUp' | 'macChanged' | 'conflict' | 'error'
   /** The interface concerned ("" when none). */
   interface: string
   /** A sentence for logs. */

@@ -32,12 +32,21 @@ impl ArpRequest {
     }
 }
 
+/// An ARP reply that passed validation: `sender_mac` says it has `sender_ip`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArpReply {
+    pub sender_mac: Mac,
+    pub sender_ip: Ipv4Addr,
+}
+
 /// What a received ARP frame turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArpFrame {
     Request(ArpRequest),
-    /// A well-formed ARP packet that is not a request (a reply, RARP, ...): not ours to handle.
-    NotRequest,
+    /// Replies matter only when they claim an address we own (a conflict).
+    Reply(ArpReply),
+    /// A well-formed ARP packet with another opcode (RARP, InARP, ...): not ours to handle.
+    Other,
     /// Malformed: counted and dropped. The text says why (for tests and debugging).
     Malformed(&'static str),
 }
@@ -64,12 +73,19 @@ pub fn parse(frame: &[u8]) -> ArpFrame {
     if arp[5] != 4 {
         return ArpFrame::Malformed("protocol address length is not 4");
     }
-    if be16(6) != OP_REQUEST {
-        return ArpFrame::NotRequest;
+    let op = be16(6);
+    if op != OP_REQUEST && op != OP_REPLY {
+        return ArpFrame::Other;
     }
     let sender_mac = ethernet::mac_at(arp, 8);
     if sender_mac == BROADCAST || sender_mac[0] & 1 == 1 {
         return ArpFrame::Malformed("sender hardware address is multicast");
+    }
+    if op == OP_REPLY {
+        return ArpFrame::Reply(ArpReply {
+            sender_mac,
+            sender_ip: ipv4_at(arp, 14),
+        });
     }
     ArpFrame::Request(ArpRequest {
         eth_dst: ethernet::mac_at(frame, 0),
@@ -231,7 +247,12 @@ mod tests {
       (
         "reply",
         hex("ffffffffffff 02000000000b 0806 0001 0800 06 04 0002 02000000000b c000020a 000000000000 c0000264"),
-        ArpFrame::NotRequest,
+        ArpFrame::Reply(ArpReply { sender_mac: PEER, sender_ip: CLIENT }),
+      ),
+      (
+        "RARP opcode",
+        hex("ffffffffffff 02000000000b 0806 0001 0800 06 04 0003 02000000000b c000020a 000000000000 c0000264"),
+        ArpFrame::Other,
       ),
       (
         "truncated",

@@ -1,13 +1,15 @@
 //! Classic BPF programs attached to the packet sockets (SO_ATTACH_FILTER), so the kernel hands
-//! user space only ARP requests and ICMPv6 Neighbor Solicitations, never our own outgoing
-//! frames. Frames too short to classify are let through on purpose: user space counts them as
+//! user space only ARP requests/replies and ICMPv6 Neighbor Solicitations/Advertisements (the
+//! replies and advertisements only to detect conflicts), never our own outgoing frames. Frames too short to classify are let through on purpose: user space counts them as
 //! malformed instead of the kernel dropping them silently.
 //!
 //! The programs are data; `run` is a small interpreter of the same subset the kernel executes,
 //! so the unit tests exercise the real instructions.
 
 use super::ethernet::HEADER_LEN;
-use super::ndp::{ICMP_OFFSET, NEXT_HEADER_ICMPV6, TYPE_NEIGHBOR_SOLICITATION};
+use super::ndp::{
+    ICMP_OFFSET, NEXT_HEADER_ICMPV6, TYPE_NEIGHBOR_ADVERTISEMENT, TYPE_NEIGHBOR_SOLICITATION,
+};
 
 /// One instruction, laid out like the kernel's `struct sock_filter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,33 +38,37 @@ const fn i(code: u16, jt: u8, jf: u8, k: u32) -> Insn {
     Insn { code, jt, jf, k }
 }
 
-/// ARP requests (opcode 1) not sent by this host; too-short ARP frames pass to be counted.
-pub const ARP_REQUESTS: [Insn; 10] = [
+/// ARP requests and replies (opcodes 1, 2) not sent by this host (replies only to spot other
+/// hosts claiming our addresses); too-short ARP frames pass to be counted.
+pub const ARP_FILTER: [Insn; 11] = [
     i(LD_H_ABS, 0, 0, 12),
-    i(JEQ_K, 0, 7, 0x0806), // ARP? else drop
+    i(JEQ_K, 0, 8, 0x0806), // ARP? else drop
     i(LD_W_ABS, 0, 0, AD_PKTTYPE),
-    i(JEQ_K, 5, 0, PACKET_OUTGOING), // ours? drop
+    i(JEQ_K, 6, 0, PACKET_OUTGOING), // ours? drop
     i(LD_W_LEN, 0, 0, 0),
-    i(JGE_K, 0, 2, (HEADER_LEN + 28) as u32), // too short to classify: accept
+    i(JGE_K, 0, 3, (HEADER_LEN + 28) as u32), // too short to classify: accept
     i(LD_H_ABS, 0, 0, (HEADER_LEN + 6) as u32),
-    i(JEQ_K, 0, 1, 1), // request? accept else drop
+    i(JEQ_K, 1, 0, 1), // request: accept
+    i(JEQ_K, 0, 1, 2), // reply: accept, else drop
     i(RET_K, 0, 0, ACCEPT),
     i(RET_K, 0, 0, 0),
 ];
 
-/// IPv6 frames whose next header is ICMPv6 and whose ICMPv6 type is Neighbor Solicitation,
-/// not sent by this host; truncated ICMPv6 frames pass to be counted.
-pub const NEIGHBOR_SOLICITATIONS: [Insn; 12] = [
+/// IPv6 frames whose next header is ICMPv6 and whose ICMPv6 type is Neighbor Solicitation or
+/// Advertisement (the latter to spot conflicts), not sent by this host; truncated ICMPv6
+/// frames pass to be counted.
+pub const NDP_FILTER: [Insn; 13] = [
     i(LD_H_ABS, 0, 0, 12),
-    i(JEQ_K, 0, 9, 0x86dd),
+    i(JEQ_K, 0, 10, 0x86dd),
     i(LD_W_ABS, 0, 0, AD_PKTTYPE),
-    i(JEQ_K, 7, 0, PACKET_OUTGOING),
+    i(JEQ_K, 8, 0, PACKET_OUTGOING),
     i(LD_B_ABS, 0, 0, (HEADER_LEN + 6) as u32),
-    i(JEQ_K, 0, 5, NEXT_HEADER_ICMPV6 as u32),
+    i(JEQ_K, 0, 6, NEXT_HEADER_ICMPV6 as u32),
     i(LD_W_LEN, 0, 0, 0),
-    i(JGE_K, 0, 2, (ICMP_OFFSET + 4) as u32),
+    i(JGE_K, 0, 3, (ICMP_OFFSET + 4) as u32),
     i(LD_B_ABS, 0, 0, ICMP_OFFSET as u32),
-    i(JEQ_K, 0, 1, TYPE_NEIGHBOR_SOLICITATION as u32),
+    i(JEQ_K, 1, 0, TYPE_NEIGHBOR_SOLICITATION as u32),
+    i(JEQ_K, 0, 1, TYPE_NEIGHBOR_ADVERTISEMENT as u32),
     i(RET_K, 0, 0, ACCEPT),
     i(RET_K, 0, 0, 0),
 ];
@@ -122,6 +128,8 @@ mod tests {
         arp::request(&mut req, BROADCAST, MAC, c, v);
         let mut rep = Vec::new();
         arp::gratuitous_reply(&mut rep, MAC, v);
+        let mut rarp = req.clone();
+        rarp[21] = 3;
         let mut ipv6 = Vec::new();
         ndp::solicitation(
             &mut ipv6,
@@ -133,14 +141,16 @@ mod tests {
             ("broadcast request", req.clone(), BCAST, true),
             ("unicast request", req.clone(), HOST, true),
             ("our own request", req.clone(), PACKET_OUTGOING, false),
-            ("reply", rep, BCAST, false),
+            ("reply", rep.clone(), BCAST, true),
+            ("our own reply", rep, PACKET_OUTGOING, false),
+            ("RARP", rarp, BCAST, false),
             ("truncated ARP", req[..30].to_vec(), BCAST, true),
             ("ethernet header only", req[..14].to_vec(), BCAST, true),
             ("IPv6", ipv6, BCAST, false),
             ("runt", req[..10].to_vec(), BCAST, false),
         ];
         for (name, frame, pkt_type, want) in cases {
-            assert_eq!(run(&ARP_REQUESTS, &frame, pkt_type) > 0, want, "{name}");
+            assert_eq!(run(&ARP_FILTER, &frame, pkt_type) > 0, want, "{name}");
         }
     }
 
@@ -153,6 +163,8 @@ mod tests {
         ndp::unsolicited_advertisement(&mut na, MAC, &vip);
         let mut udp = ns.clone();
         udp[20] = 17;
+        let mut echo = ns.clone();
+        echo[ICMP_OFFSET] = 128;
         let mut arp_req = Vec::new();
         arp::request(
             &mut arp_req,
@@ -164,17 +176,15 @@ mod tests {
         let cases: Vec<(&str, Vec<u8>, u32, bool)> = vec![
             ("NS", ns.clone(), 2, true),
             ("our own NS", ns.clone(), PACKET_OUTGOING, false),
-            ("NA", na, 2, false),
+            ("NA", na.clone(), 2, true),
+            ("our own NA", na, PACKET_OUTGOING, false),
+            ("echo request", echo, 2, false),
             ("UDP", udp, HOST, false),
             ("truncated ICMPv6", ns[..56].to_vec(), 2, true),
             ("ARP", arp_req, BCAST, false),
         ];
         for (name, frame, pkt_type, want) in cases {
-            assert_eq!(
-                run(&NEIGHBOR_SOLICITATIONS, &frame, pkt_type) > 0,
-                want,
-                "{name}"
-            );
+            assert_eq!(run(&NDP_FILTER, &frame, pkt_type) > 0, want, "{name}");
         }
     }
 }
@@ -224,8 +234,8 @@ mod robustness {
                     f[at] = (rand() & 0xff) as u8;
                 }
             }
-            let _ = run(&ARP_REQUESTS, &f, (rand() % 5) as u32);
-            let _ = run(&NEIGHBOR_SOLICITATIONS, &f, (rand() % 5) as u32);
+            let _ = run(&ARP_FILTER, &f, (rand() % 5) as u32);
+            let _ = run(&NDP_FILTER, &f, (rand() % 5) as u32);
             let _ = arp::parse(&f);
             let _ = ndp::parse(&f);
         }

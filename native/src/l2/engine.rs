@@ -30,12 +30,16 @@ const RECV_BUDGET: usize = 512;
 const RECV_BATCH: usize = 64;
 /// Gratuitous frames per sendmmsg burst.
 const GRATUITOUS_CHUNK: usize = 512;
+/// A host that keeps claiming one of our IPs is reported at most this often.
+const CONFLICT_REPORT_EVERY: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     InterfaceDown,
     InterfaceUp,
     MacChanged,
+    /// Another host claims an IP we announce (gratuitous ARP, ARP reply or NA with its MAC).
+    Conflict,
     Error,
 }
 
@@ -132,6 +136,8 @@ struct Owned {
     /// Changes whenever the pair's announcement restarts; stale timer entries carry an old one.
     epoch: u64,
     rounds: u32,
+    /// When a conflict was last reported, to report one at most every CONFLICT_REPORT_EVERY.
+    last_conflict: Option<Instant>,
 }
 
 /// Sockets of an interface that is present and up.
@@ -188,6 +194,8 @@ struct Engine {
     rx_meta: Vec<(usize, u8)>,
     tx_bufs: Vec<Vec<u8>>,
     tx_ips: Vec<IpAddr>,
+    /// (our IP, the MAC of the other host claiming it) seen in the current batch.
+    conflicts: Vec<(IpAddr, Mac)>,
 }
 
 fn os_text(e: &io::Error) -> String {
@@ -251,12 +259,12 @@ impl Link {
         let name = self.name.clone();
         let explain = |e: io::Error| packet_socket_error(&name, &e);
         let arp =
-            PacketSocket::open(info.ifindex, ETHERTYPE_ARP, &bpf::ARP_REQUESTS).map_err(explain)?;
+            PacketSocket::open(info.ifindex, ETHERTYPE_ARP, &bpf::ARP_FILTER).map_err(explain)?;
         // A flood of requests (a router refreshing thousands of entries) must not overflow
         // while the thread is briefly descheduled: room for ~16k small frames.
         let _ = arp.set_receive_buffer(16 << 20);
-        let ndp = PacketSocket::open(info.ifindex, ETHERTYPE_IPV6, &bpf::NEIGHBOR_SOLICITATIONS)
-            .map_err(explain)?;
+        let ndp =
+            PacketSocket::open(info.ifindex, ETHERTYPE_IPV6, &bpf::NDP_FILTER).map_err(explain)?;
         self.open = Some(Open {
             info,
             arp,
@@ -327,6 +335,7 @@ impl Engine {
             rx_meta: Vec::with_capacity(RECV_BATCH),
             tx_bufs: Vec::new(),
             tx_ips: Vec::with_capacity(RECV_BATCH),
+            conflicts: Vec::new(),
         }
     }
 
@@ -546,6 +555,7 @@ impl Engine {
             counters: IpCounters::default(),
             epoch,
             rounds: 0,
+            last_conflict: None,
         };
         let mut problem = None;
         match ip {
@@ -750,8 +760,8 @@ impl Engine {
                 }
                 let out = &mut self.tx_bufs[answers];
                 let answered = match kind {
-                    SocketKind::Arp => handle_arp(link, &buf[..len], out),
-                    SocketKind::Ndp => handle_ndp(link, &buf[..len], out),
+                    SocketKind::Arp => handle_arp(link, &buf[..len], out, &mut self.conflicts),
+                    SocketKind::Ndp => handle_ndp(link, &buf[..len], out, &mut self.conflicts),
                 };
                 if let Some(ip) = answered {
                     self.tx_ips.push(ip);
@@ -775,6 +785,30 @@ impl Engine {
                         o.counters.responses_sent += 1;
                     }
                 }
+            }
+            for (ip, claimer) in self.conflicts.drain(..) {
+                let owned = match ip {
+                    IpAddr::V4(v4) => link.v4.get_mut(&v4),
+                    IpAddr::V6(v6) => link.v6.get_mut(&v6),
+                };
+                let Some(owned) = owned else { continue };
+                let now = Instant::now();
+                if owned
+                    .last_conflict
+                    .is_some_and(|t| now.duration_since(t) < CONFLICT_REPORT_EVERY)
+                {
+                    continue;
+                }
+                owned.last_conflict = Some(now);
+                let message = format!(
+                    "{ip} is also claimed on {name} by {}: another host announces it",
+                    ethernet::format_mac(&claimer)
+                );
+                (self.emit)(Event {
+                    kind: EventKind::Conflict,
+                    interface: name.to_string(),
+                    message,
+                });
             }
             handled += n;
             if n < self.rx_bufs.len() {
@@ -811,8 +845,14 @@ impl Engine {
             let mac = open.info.mac;
             owned.rounds += 1;
             if let Some(delay) = self.schedule.delay_after(owned.rounds) {
+                // Anchored to the announce time; after a stall, skip missed rounds rather than
+                // firing them back to back.
+                let mut at = d.at + delay;
+                if at <= now {
+                    at = now + delay;
+                }
                 self.due.push(Reverse(Due {
-                    at: d.at + delay,
+                    at,
                     epoch: d.epoch,
                     ip: d.ip,
                     link: d.link.clone(),
@@ -850,35 +890,33 @@ impl Engine {
 
     /// Sends one batch of gratuitous frames and credits the counters of what left.
     fn send_gratuitous(&mut self, name: &str, v6: bool, Batch { frames, ips }: Batch) {
-        {
-            let Some(link) = self.links.get_mut(name) else {
-                return;
+        let Some(link) = self.links.get_mut(name) else {
+            return;
+        };
+        let Some(open) = &link.open else { return };
+        let sock = if v6 { &open.ndp } else { &open.arp };
+        let (sent, error) = sock.send_all(&frames);
+        // Frames went out in order: credit each IP for the frames of its own that left.
+        let mut left = sent;
+        for ip in ips {
+            let (per_ip, owned) = match ip {
+                IpAddr::V4(v4) => (2, link.v4.get_mut(&v4)),
+                IpAddr::V6(v6) => (1, link.v6.get_mut(&v6)),
             };
-            let Some(open) = &link.open else { return };
-            let sock = if v6 { &open.ndp } else { &open.arp };
-            let (sent, error) = sock.send_all(&frames);
-            // Frames went out in order: credit each IP for the frames of its own that left.
-            let mut left = sent;
-            for ip in ips {
-                let (per_ip, owned) = match ip {
-                    IpAddr::V4(v4) => (2, link.v4.get_mut(&v4)),
-                    IpAddr::V6(v6) => (1, link.v6.get_mut(&v6)),
-                };
-                let n = left.min(per_ip);
-                left -= n;
-                if let Some(o) = owned {
-                    o.counters.gratuitous_sent += n as u64;
-                }
+            let n = left.min(per_ip);
+            left -= n;
+            if let Some(o) = owned {
+                o.counters.gratuitous_sent += n as u64;
             }
-            link.counters.gratuitous_sent += sent as u64;
-            if let Some(e) = error {
-                let msg = format!(
-                    "sending gratuitous frames on {name} failed after {sent} of {}: {}",
-                    frames.len(),
-                    os_text(&e)
-                );
-                self.event(EventKind::Error, name, msg);
-            }
+        }
+        link.counters.gratuitous_sent += sent as u64;
+        if let Some(e) = error {
+            let msg = format!(
+                "sending gratuitous frames on {name} failed after {sent} of {}: {}",
+                frames.len(),
+                os_text(&e)
+            );
+            self.event(EventKind::Error, name, msg);
         }
     }
 
@@ -891,7 +929,12 @@ impl Engine {
 
 /// ARP receive path: validate, count, and write the answer to a request for an owned IP into
 /// `out`, returning that IP.
-fn handle_arp(link: &mut Link, frame: &[u8], out: &mut Vec<u8>) -> Option<IpAddr> {
+fn handle_arp(
+    link: &mut Link,
+    frame: &[u8],
+    out: &mut Vec<u8>,
+    conflicts: &mut Vec<(IpAddr, Mac)>,
+) -> Option<IpAddr> {
     let open = link.open.as_ref()?;
     let mac: Mac = open.info.mac;
     match arp::parse(frame) {
@@ -899,7 +942,13 @@ fn handle_arp(link: &mut Link, frame: &[u8], out: &mut Vec<u8>) -> Option<IpAddr
             link.counters.malformed_dropped += 1;
             None
         }
-        ArpFrame::NotRequest => None,
+        ArpFrame::Other => None,
+        ArpFrame::Reply(rep) => {
+            if rep.sender_mac != mac && link.v4.contains_key(&rep.sender_ip) {
+                conflicts.push((IpAddr::V4(rep.sender_ip), rep.sender_mac));
+            }
+            None
+        }
         ArpFrame::Request(req) => {
             // Our own frames coming back through a bridge, or frames for somebody else.
             if req.sender_mac == mac || (req.eth_dst != BROADCAST && req.eth_dst != mac) {
@@ -909,6 +958,7 @@ fn handle_arp(link: &mut Link, frame: &[u8], out: &mut Vec<u8>) -> Option<IpAddr
             let owned = link.v4.get_mut(&req.target_ip)?;
             owned.counters.requests_received += 1;
             if req.is_announcement() {
+                conflicts.push((IpAddr::V4(req.target_ip), req.sender_mac));
                 return None;
             }
             arp::reply(out, mac, &req);
@@ -920,7 +970,12 @@ fn handle_arp(link: &mut Link, frame: &[u8], out: &mut Vec<u8>) -> Option<IpAddr
 /// NDP receive path: validate, count, and write the answer to a solicitation for an owned IP
 /// into `out`, returning that IP (DAD probes get the all-nodes defence of RFC 4861 §7.2.4
 /// instead of a unicast answer).
-fn handle_ndp(link: &mut Link, frame: &[u8], out: &mut Vec<u8>) -> Option<IpAddr> {
+fn handle_ndp(
+    link: &mut Link,
+    frame: &[u8],
+    out: &mut Vec<u8>,
+    conflicts: &mut Vec<(IpAddr, Mac)>,
+) -> Option<IpAddr> {
     let open = link.open.as_ref()?;
     let mac: Mac = open.info.mac;
     match ndp::parse(frame) {
@@ -928,7 +983,14 @@ fn handle_ndp(link: &mut Link, frame: &[u8], out: &mut Vec<u8>) -> Option<IpAddr
             link.counters.malformed_dropped += 1;
             None
         }
-        NdpFrame::NotSolicitation => None,
+        NdpFrame::Other => None,
+        NdpFrame::Advertisement(na) => {
+            let claimed = na.claimed_mac();
+            if na.eth_src != mac && claimed != mac && link.v6.contains_key(&na.target) {
+                conflicts.push((IpAddr::V6(na.target), claimed));
+            }
+            None
+        }
         NdpFrame::Solicitation(ns) => {
             if ns.eth_src == mac {
                 return None;

@@ -40,8 +40,10 @@ pub struct L2Event {
     /// `interfaceDown`: the interface disappeared or went down; its announcements pause.
     /// `interfaceUp`: it is (back) up; sockets re-opened, every IP on it re-announced.
     /// `macChanged`: its MAC changed; every IP on it re-announced with the new MAC.
+    /// `conflict`: another host claims an IP we announce (its gratuitous ARP, ARP reply or
+    /// Neighbor Advertisement carries another MAC); at most one per IP every 10 s.
     /// `error`: something failed that the announcer survives (a send, a multicast join, ...).
-    #[napi(ts_type = "'interfaceDown' | 'interfaceUp' | 'macChanged' | 'error'")]
+    #[napi(ts_type = "'interfaceDown' | 'interfaceUp' | 'macChanged' | 'conflict' | 'error'")]
     pub kind: String,
     /// The interface concerned ("" when none).
     pub interface: String,
@@ -92,6 +94,7 @@ fn to_js(kind: EventKind) -> String {
         EventKind::InterfaceDown => "interfaceDown",
         EventKind::InterfaceUp => "interfaceUp",
         EventKind::MacChanged => "macChanged",
+        EventKind::Conflict => "conflict",
         EventKind::Error => "error",
     }
     .to_string()

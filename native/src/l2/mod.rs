@@ -26,6 +26,9 @@
 //!   share one group): PACKET_ADD_MEMBERSHIP programs the NIC filter, and an IPV6_JOIN_GROUP
 //!   on a UDP socket makes the kernel send MLD reports for snooping switches (best effort:
 //!   per-socket limits can refuse it; an `error` event says so once per interface).
+//! - Conflicts: a gratuitous ARP, ARP reply or Neighbor Advertisement from another MAC for an
+//!   IP we announce raises a `conflict` event (at most one per IP every 10 s). We do not fight
+//!   back beyond our schedule: which node owns an IP is the control plane's decision.
 
 pub mod arp;
 pub mod bpf;

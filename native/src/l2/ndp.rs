@@ -47,11 +47,30 @@ impl NeighborSolicitation {
     }
 }
 
+/// A Neighbor Advertisement that passed every check of RFC 4861 §7.1.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeighborAdvertisement {
+    pub eth_src: Mac,
+    pub target: Ipv6Addr,
+    pub target_lla: Option<Mac>,
+    /// R, S and O bits as sent (FLAG_ROUTER | FLAG_SOLICITED | FLAG_OVERRIDE).
+    pub flags: u8,
+}
+
+impl NeighborAdvertisement {
+    /// The MAC this advertisement claims for its target.
+    pub fn claimed_mac(&self) -> Mac {
+        self.target_lla.unwrap_or(self.eth_src)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NdpFrame {
     Solicitation(NeighborSolicitation),
-    /// Valid IPv6 but not an NS (the kernel filter lets nothing else through, but be exact).
-    NotSolicitation,
+    /// Advertisements matter only when they claim an address we own (a conflict).
+    Advertisement(NeighborAdvertisement),
+    /// Valid IPv6 but neither NS nor NA (the kernel filter lets nothing else through).
+    Other,
     Malformed(&'static str),
 }
 
@@ -66,7 +85,8 @@ fn is_solicited_node_group(a: &Ipv6Addr) -> bool {
     o[..13] == [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff]
 }
 
-/// Parses and validates an Ethernet frame that should carry a Neighbor Solicitation.
+/// Parses and validates an Ethernet frame that should carry a Neighbor Solicitation or
+/// Advertisement.
 pub fn parse(frame: &[u8]) -> NdpFrame {
     if frame.len() < ICMP_OFFSET + 4 {
         return NdpFrame::Malformed("frame shorter than Ethernet + IPv6 + ICMPv6 headers");
@@ -75,9 +95,13 @@ pub fn parse(frame: &[u8]) -> NdpFrame {
         return NdpFrame::Malformed("not an IPv6 packet");
     }
     let ip = &frame[HEADER_LEN..];
-    if ip[6] != NEXT_HEADER_ICMPV6 || frame[ICMP_OFFSET] != TYPE_NEIGHBOR_SOLICITATION {
-        return NdpFrame::NotSolicitation;
+    let kind = frame[ICMP_OFFSET];
+    if ip[6] != NEXT_HEADER_ICMPV6
+        || (kind != TYPE_NEIGHBOR_SOLICITATION && kind != TYPE_NEIGHBOR_ADVERTISEMENT)
+    {
+        return NdpFrame::Other;
     }
+    let solicitation = kind == TYPE_NEIGHBOR_SOLICITATION;
     let payload_len = usize::from(u16::from_be_bytes([ip[4], ip[5]]));
     // Frames may carry Ethernet padding after the packet, never less than the packet.
     if ICMP_OFFSET + payload_len > frame.len() {
@@ -102,7 +126,13 @@ pub fn parse(frame: &[u8]) -> NdpFrame {
     if target.is_multicast() {
         return NdpFrame::Malformed("target address is multicast");
     }
-    let mut source_lla = None;
+    // The link-layer option that matters: source for an NS, target for an NA.
+    let lla_type = if solicitation {
+        OPT_SOURCE_LLA
+    } else {
+        OPT_TARGET_LLA
+    };
+    let mut lla = None;
     let mut opts = &icmp[NS_MIN_LEN..];
     while !opts.is_empty() {
         if opts.len() < 2 {
@@ -115,14 +145,27 @@ pub fn parse(frame: &[u8]) -> NdpFrame {
         if len > opts.len() {
             return NdpFrame::Malformed("option runs past the packet");
         }
-        if opts[0] == OPT_SOURCE_LLA && source_lla.is_none() {
+        if opts[0] == lla_type && lla.is_none() {
             if len != 8 {
-                return NdpFrame::Malformed("source link-layer option is not 8 bytes");
+                return NdpFrame::Malformed("link-layer address option is not 8 bytes");
             }
-            source_lla = Some(ethernet::mac_at(opts, 2));
+            lla = Some(ethernet::mac_at(opts, 2));
         }
         opts = &opts[len..];
     }
+    if !solicitation {
+        let flags = icmp[4] & (FLAG_ROUTER | FLAG_SOLICITED | FLAG_OVERRIDE);
+        if dst_ip.is_multicast() && flags & FLAG_SOLICITED != 0 {
+            return NdpFrame::Malformed("solicited advertisement sent to a multicast address");
+        }
+        return NdpFrame::Advertisement(NeighborAdvertisement {
+            eth_src: ethernet::mac_at(frame, 6),
+            target,
+            target_lla: lla,
+            flags,
+        });
+    }
+    let source_lla = lla;
     if src_ip.is_unspecified() {
         if !is_solicited_node_group(&dst_ip) {
             return NdpFrame::Malformed("DAD solicitation not sent to a solicited-node group");
@@ -380,7 +423,30 @@ mod tests {
                 mutate(NS, |f| f.extend_from_slice(&[0; 6]), false),
                 NdpFrame::Solicitation(ns),
             ),
-            ("an NA", hex(SOLICITED_NA), NdpFrame::NotSolicitation),
+            (
+                "an NA",
+                hex(SOLICITED_NA),
+                NdpFrame::Advertisement(NeighborAdvertisement {
+                    eth_src: MAC,
+                    target: vip(),
+                    target_lla: Some(MAC),
+                    flags: FLAG_SOLICITED | FLAG_OVERRIDE,
+                }),
+            ),
+            (
+                "an NA with S=1 to ff02::1",
+                mutate(
+                    UNSOLICITED_NA,
+                    |f| f[ICMP_OFFSET + 4] |= FLAG_SOLICITED,
+                    true,
+                ),
+                m("solicited advertisement sent to a multicast address"),
+            ),
+            (
+                "an ICMPv6 echo request",
+                mutate(NS, |f| f[ICMP_OFFSET] = 128, true),
+                NdpFrame::Other,
+            ),
             (
                 "truncated",
                 hex(NS)[..56].to_vec(),
