@@ -89,6 +89,7 @@ export function peer(name: string, over: Partial<Peer> = {}): Peer {
     vrf: null,
     disableMP: false,
     dualStackAddressFamily: false,
+    localASN: null,
     ...over,
   };
 }

@@ -5,6 +5,9 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { configCommand } from './config-command.js';
 import { processIO, type CommandIO } from './io.js';
+import { standaloneCommand } from './standalone-command.js';
+import { controllerCommand } from './controller-command.js';
+import { speakerCommand } from './speaker-command.js';
 
 export type Command = (argv: readonly string[], io: CommandIO) => number | Promise<number>;
 
@@ -17,6 +20,18 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
   config: {
     summary: 'validate MetalLB configuration, convert the legacy ConfigMap to CRDs',
     run: configCommand,
+  },
+  standalone: {
+    summary: 'run the speaker from YAML files, without a cluster (--dry-run prints the plan)',
+    run: standaloneCommand,
+  },
+  speaker: {
+    summary: 'announce the LoadBalancer Services of a cluster from this node (layer 2, BGP)',
+    run: speakerCommand,
+  },
+  controller: {
+    summary: 'run the IP allocation controller (Kubernetes, leader-elected)',
+    run: controllerCommand,
   },
 };
 

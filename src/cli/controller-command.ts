@@ -1,0 +1,23 @@
+// `ferrolb controller [...]`: thin wrapper over the controller process (src/controller/run.ts),
+// loaded lazily so other subcommands do not pay for the Kubernetes client.
+import type { CommandIO } from './io.js';
+
+export const CONTROLLER_USAGE = `Usage:
+  ferrolb controller [--kubeconfig FILE] [--namespace NS] [--lb-class CLASS] [--identity ID]
+                     [--lease-name NAME] [--lease-duration-ms N] [--renew-deadline-ms N] [--retry-period-ms N]
+      Assign IPs to LoadBalancer Services from the IPAddressPools (one active replica, Lease-elected).
+      In-cluster configuration by default.`;
+
+export async function controllerCommand(argv: readonly string[], io: CommandIO): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(CONTROLLER_USAGE);
+    return 0;
+  }
+  const { main } = await import('../controller/run.js');
+  try {
+    return await main([...argv]);
+  } catch (e) {
+    io.stderr(`ferrolb controller: ${(e as Error).message}`);
+    return 1;
+  }
+}

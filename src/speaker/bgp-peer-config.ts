@@ -1,0 +1,50 @@
+// BGPPeer (config model) → the native speaker's peer configuration. Pure; peers the native core
+// cannot serve (unnumbered `interface` peering, dynamicASN external, VRFs) come back as problems
+// naming the peer and field instead of being silently dropped.
+
+import { formatIP } from '../config/ip.js';
+import type { Peer } from '../config/model.js';
+import type { BgpPeerConfig } from '../native/addon.js';
+
+export type PeerMapping = { ok: true; config: BgpPeerConfig } | { ok: false; reason: string };
+
+export interface PeerDefaults {
+  /** Initial connect retry in seconds (native default 5). */
+  readonly connectRetrySecs?: number;
+}
+
+export function peerConfig(p: Peer, defaults: PeerDefaults = {}): PeerMapping {
+  const ref = `BGPPeer/${p.namespace}/${p.name}`;
+  if (p.peerAddress === null)
+    return { ok: false, reason: `${ref}: spec.interface: unnumbered peering is not supported yet` };
+  if (p.vrf !== null && p.vrf !== '')
+    return { ok: false, reason: `${ref}: spec.vrf: VRFs are not supported yet` };
+  let peerAsn: number;
+  if (p.peerASN !== null) peerAsn = p.peerASN;
+  else if (p.dynamicASN === 'internal') peerAsn = p.localASN ?? p.myASN;
+  else
+    return {
+      ok: false,
+      reason: `${ref}: spec.dynamicASN: "external" needs the peer's ASN, which the native speaker must know up front`,
+    };
+  const v4 = p.peerAddress.family === 'IPv4';
+  const cfg: BgpPeerConfig = {
+    name: p.name,
+    address: formatIP(p.peerAddress),
+    port: p.peerPort,
+    localAsn: p.localASN ?? p.myASN,
+    peerAsn,
+    holdTimeSecs: p.holdTimeSeconds,
+    keepaliveSecs: p.keepaliveTimeSeconds,
+    ebgpMultihop: p.ebgpMultiHop,
+    gracefulRestart: p.enableGracefulRestart,
+    // disableMP: each session carries only its own family (MetalLB's meaning).
+    ipv4: p.disableMP ? v4 : true,
+    ipv6: p.disableMP ? !v4 : true,
+  };
+  if (p.routerID !== null) cfg.routerId = formatIP(p.routerID);
+  if (p.sourceAddress !== null) cfg.sourceAddress = formatIP(p.sourceAddress);
+  if (p.password !== null) cfg.password = p.password;
+  if (defaults.connectRetrySecs !== undefined) cfg.connectRetrySecs = defaults.connectRetrySecs;
+  return { ok: true, config: cfg };
+}
