@@ -68,7 +68,6 @@ export function peer(name: string, over: Partial<Peer> = {}): Peer {
     namespace: 'metallb-system',
     apiVersion: 'metallb.io/v1beta2',
     myASN: 64500,
-    localASN: null,
     peerASN: 64501,
     dynamicASN: null,
     peerAddress: ip('192.0.2.1'),
