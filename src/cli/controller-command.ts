@@ -5,8 +5,10 @@ import type { CommandIO } from './io.js';
 export const CONTROLLER_USAGE = `Usage:
   ferrolb controller [--kubeconfig FILE] [--namespace NS] [--lb-class CLASS] [--identity ID]
                      [--lease-name NAME] [--lease-duration-ms N] [--renew-deadline-ms N] [--retry-period-ms N]
+                     [--host ADDR] [--port PORT] [--log-level LEVEL]
       Assign IPs to LoadBalancer Services from the IPAddressPools (one active replica, Lease-elected).
-      In-cluster configuration by default.`;
+      In-cluster configuration by default. --port (default 7472, 0 = off) serves /metrics,
+      /healthz and /readyz; --log-level is one of debug, info, warn, error (default info).`;
 
 export async function controllerCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {

@@ -3,6 +3,7 @@
 import { DEFAULT_NAMESPACE } from '../config/build.js';
 import { parseArgs } from './args.js';
 import type { CommandIO } from './io.js';
+import { monitoringFlag } from './monitoring-flag.js';
 import { assumedInterfaces } from './standalone-command.js';
 
 export const SPEAKER_USAGE = `Usage:
@@ -23,6 +24,8 @@ Options (environment variable in brackets):
   --ml-labels SELECTOR        label selector of the speaker pods (seeds) [METALLB_ML_LABELS]
   --ml-join HOST:PORT,...     extra seed members
   --l2-refresh-interval MS    re-send gratuitous ARP/NA every MS after the burst (0 = off)
+  --host ADDR                 monitoring listen address (default all) [METALLB_HOST]
+  --port PORT                 /metrics, /healthz, /readyz port (default 7472, 0 = off) [METALLB_PORT]
   --log-level LEVEL           debug, info, warn, error (default info)
   -h, --help                  show this help`;
 
@@ -40,6 +43,8 @@ const FLAGS = [
   { name: 'ml-labels', takesValue: true },
   { name: 'ml-join', takesValue: true },
   { name: 'l2-refresh-interval', takesValue: true },
+  { name: 'host', takesValue: true },
+  { name: 'port', takesValue: true },
   { name: 'log-level', takesValue: true },
   { name: 'help', alias: 'h', takesValue: false },
 ] as const;
@@ -71,6 +76,11 @@ export async function speakerCommand(argv: readonly string[], io: CommandIO): Pr
     io.stderr(`ferrolb speaker: --l2-refresh-interval: ${refresh} is not a number of milliseconds`);
     return 2;
   }
+  const monitoring = monitoringFlag(str('host', 'METALLB_HOST'), str('port', 'METALLB_PORT') ?? '7472');
+  if (typeof monitoring === 'string') {
+    io.stderr(`ferrolb speaker: ${monitoring}`);
+    return 2;
+  }
   const { runKubernetesSpeaker } = await import('../speaker/run-kubernetes.js');
   const assumed = str('assume-interfaces');
   return runKubernetesSpeaker({
@@ -90,6 +100,7 @@ export async function speakerCommand(argv: readonly string[], io: CommandIO): Pr
     speakerPodSelector: str('ml-labels', 'METALLB_ML_LABELS'),
     l2RefreshMs: Number(str('l2-refresh-interval') ?? 0),
     logLevel: str('log-level') ?? 'info',
+    monitoring,
     io,
   });
 }

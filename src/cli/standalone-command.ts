@@ -1,4 +1,5 @@
 // `ferrolb standalone [--dry-run] --node-name NAME FILE...`: the speaker without a cluster.
+import { monitoringFlag } from './monitoring-flag.js';
 import { DEFAULT_NAMESPACE } from '../config/build.js';
 import type { HostInterface } from '../layer2/interfaces.js';
 import { readSysInterfaces } from '../layer2/host-interfaces.js';
@@ -29,6 +30,8 @@ Options:
   --ml-secret-key-path FILE   speakerlist: file holding the shared secret
   --ml-join HOST:PORT,...     speakerlist: seed members
   --l2-refresh-interval MS    re-send gratuitous ARP/NA every MS after the burst (0 = off)
+  --host ADDR                 monitoring listen address (default all)
+  --port PORT                 serve /metrics, /healthz, /readyz on PORT (default off)
   --log-level LEVEL           debug, info, warn, error (default info)
   -h, --help                  show this help
 `;
@@ -46,6 +49,8 @@ export const STANDALONE_FLAGS = [
   { name: 'ml-secret-key-path', takesValue: true },
   { name: 'ml-join', takesValue: true },
   { name: 'l2-refresh-interval', takesValue: true },
+  { name: 'host', takesValue: true },
+  { name: 'port', takesValue: true },
   { name: 'log-level', takesValue: true },
   { name: 'help', alias: 'h', takesValue: false },
 ] as const;
@@ -123,6 +128,11 @@ export async function standaloneCommand(argv: readonly string[], io: CommandIO):
     return 0;
   }
 
+  const monitoring = monitoringFlag(str('host') ?? null, str('port') ?? null);
+  if (typeof monitoring === 'string') {
+    io.stderr(`ferrolb standalone: ${monitoring}`);
+    return 2;
+  }
   const { runStandalone } = await import('../standalone/run.js');
   return runStandalone({
     files: args.positional,
@@ -138,6 +148,7 @@ export async function standaloneCommand(argv: readonly string[], io: CommandIO):
     },
     l2RefreshMs: Number(str('l2-refresh-interval') ?? 0),
     logLevel: str('log-level') ?? 'info',
+    monitoring,
     io,
   });
 }

@@ -2,6 +2,8 @@
 // a clean shutdown on SIGTERM/SIGINT (the lease is released so a standby takes over at once).
 // Losing the lease ends the process: a controller that may have missed writes must not keep
 // acting on stale state, and Kubernetes restarts it as a fresh standby.
+import { controllerRegistry } from '../observability/controller-metrics.js';
+import { startMonitoringServer } from '../observability/http-server.js';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CoordinationV1Api } from '@kubernetes/client-node';
@@ -29,11 +31,16 @@ export interface RunningController {
   shutdown(): Promise<void>;
 }
 
-export const jsonLogger = (identity: string): Logger => {
-  const line = (level: string) => (msg: string, fields?: object) =>
+const LEVELS = ['debug', 'info', 'warn', 'error'];
+
+export const jsonLogger = (identity: string, minLevel = 'info'): Logger => {
+  const min = Math.max(0, LEVELS.indexOf(minLevel));
+  const line = (level: string) => (msg: string, fields?: object) => {
+    if (LEVELS.indexOf(level) < min) return;
     process.stderr.write(
       `${JSON.stringify({ time: new Date().toISOString(), level, identity, msg, ...fields })}\n`,
     );
+  };
   return { info: line('info'), warn: line('warn'), error: line('error') };
 };
 
@@ -106,19 +113,47 @@ export async function main(argv: string[]): Promise<number> {
       'lease-duration-ms': { type: 'string' },
       'renew-deadline-ms': { type: 'string' },
       'retry-period-ms': { type: 'string' },
+      'log-level': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
     },
   });
+  const level = values['log-level'] ?? 'info';
+  if (!LEVELS.includes(level)) throw new Error(`--log-level: ${level} is not one of ${LEVELS.join(', ')}`);
+  const port = values.port ?? '7472';
+  if (!/^\d+$/.test(port) || Number(port) > 65535)
+    throw new Error(`--port: ${port} is not a port number (0..65535)`);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const identity = values.identity ?? `${hostname()}_${process.pid}`;
+  let ready = false;
   const running = await runController({
+    log: jsonLogger(identity, level),
+    identity,
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     lbClass: values['lb-class'] ?? null,
-    ...(values.identity ? { identity: values.identity } : {}),
     ...(values['lease-name'] ? { leaseName: values['lease-name'] } : {}),
     ...(values['lease-duration-ms'] ? { leaseDurationMs: num(values['lease-duration-ms']) as number } : {}),
     ...(values['renew-deadline-ms'] ? { renewDeadlineMs: num(values['renew-deadline-ms']) as number } : {}),
     ...(values['retry-period-ms'] ? { retryPeriodMs: num(values['retry-period-ms']) as number } : {}),
   });
+  ready = true; // informers synced: ready to serve (allocation itself waits for the lease)
+  const monitoring =
+    Number(port) === 0
+      ? null
+      : await startMonitoringServer({
+          host: values.host ?? '::',
+          port: Number(port),
+          registry: controllerRegistry(
+            () => running.controller.poolStats(),
+            () => running.elector.isLeader,
+          ),
+          isReady: () => ready,
+        });
+  running.done.then(
+    () => monitoring?.close(),
+    () => monitoring?.close(),
+  );
   const stop = () => void running.shutdown();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

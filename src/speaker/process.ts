@@ -10,6 +10,8 @@ import { networkInterfaces } from 'node:os';
 import type { HostInterface } from '../layer2/interfaces.js';
 import { watchInterfaces, type InterfaceWatch } from '../layer2/host-interfaces.js';
 import { BgpSpeaker, L2Announcer } from '../native/addon.js';
+import { startMonitoringServer } from '../observability/http-server.js';
+import { speakerRegistry } from '../observability/speaker-metrics.js';
 import { DEFAULT_PORT, ThreadedSpeakerList } from '../speakerlist/index.js';
 import { BgpController } from './bgp-controller.js';
 import { Layer2Controller } from './layer2-controller.js';
@@ -34,6 +36,8 @@ export interface SpeakerProcessOptions {
   readonly l2RefreshMs?: number;
   /** Called with every new plan (status publishing). */
   readonly onPlan?: (plan: NodePlan) => void;
+  /** Serve /metrics, /healthz, /readyz here; null = no monitoring endpoint. */
+  readonly monitoring?: { readonly host: string; readonly port: number } | null;
 }
 
 export interface ProcessLog extends SpeakerLog {
@@ -46,6 +50,10 @@ export interface SpeakerProcess {
   readonly members: ThreadedSpeakerList | null;
   /** Contacts more seed members (e.g. speaker pods as they appear). */
   join(seeds: readonly { host: string; port: number }[]): void;
+  /** The bound monitoring port, null when not serving. */
+  readonly monitoringPort: number | null;
+  /** Readiness for /readyz: the source has synced and the speaker is running. */
+  setReady(ready: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -175,20 +183,49 @@ export async function startSpeakerProcess(opts: SpeakerProcessOptions): Promise<
     if (opts.memberlist.join) members.join(parseSeeds(opts.memberlist.join));
   }
 
+  let ready = false;
+  const monitoring = opts.monitoring
+    ? await startMonitoringServer({
+        ...opts.monitoring,
+        registry: speakerRegistry({ nodeName, l2, bgp, announced: () => announcedServices(sp.plan) }),
+        isReady: () => ready,
+      })
+    : null;
+
   let stopped = false;
   return {
     speaker: sp,
     members,
     join: (seeds) => members?.join(seeds),
+    monitoringPort: monitoring?.port ?? null,
+    setReady: (r) => void (ready = r),
     async stop() {
       if (stopped) return;
       stopped = true;
+      ready = false;
+      await monitoring?.close();
       ifWatch?.stop();
       if (members) await members.leave().catch(() => {});
       await sp.stop();
       if (members) await members.stop().catch(() => {});
     },
   };
+}
+
+/** What this node announces, per protocol, for `metallb_speaker_announced`. */
+export function announcedServices(
+  plan: NodePlan | null,
+): { protocol: 'layer2' | 'bgp'; service: string; ip: string }[] {
+  if (!plan) return [];
+  const out: { protocol: 'layer2' | 'bgp'; service: string; ip: string }[] = [];
+  for (const [service, o] of plan.layer2.services)
+    for (const ip of o.ips) out.push({ protocol: 'layer2', service, ip });
+  for (const [service, o] of plan.bgp.services) {
+    if (!o.decision.announce) continue;
+    for (const r of o.routes)
+      out.push({ protocol: 'bgp', service, ip: r.prefix.slice(0, r.prefix.indexOf('/')) });
+  }
+  return out;
 }
 
 /** Resolves with the signal's name on the first SIGTERM/SIGINT. */

@@ -24,6 +24,8 @@ export interface KubernetesSpeakerOptions {
   readonly logLevel: string;
   /** Periodic gratuitous ARP / NA (ms), 0 = off. */
   readonly l2RefreshMs?: number;
+  /** /metrics, /healthz, /readyz; null = off. */
+  readonly monitoring?: { readonly host: string; readonly port: number } | null;
   readonly io: CommandIO;
 }
 
@@ -53,6 +55,7 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
       log,
       ...(opts.l2RefreshMs ? { l2RefreshMs: opts.l2RefreshMs } : {}),
       onPlan: (plan) => void statuses.update(plan),
+      monitoring: opts.monitoring ?? null,
     });
   } catch (e) {
     opts.io.stderr(`ferrolb speaker: ${(e as Error).message}`);
@@ -76,6 +79,7 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
     await p.stop();
     return 1;
   }
+  p.setReady(true);
   log.info('caches synced; speaker running');
   const signal = await untilSignal();
   log.info('stopping', { signal });

@@ -20,6 +20,8 @@ export interface StandaloneOptions {
   readonly routerId: string | null;
   readonly memberlist: MemberlistFlags;
   readonly logLevel: string;
+  /** /metrics, /healthz, /readyz; null = off. */
+  readonly monitoring?: { readonly host: string; readonly port: number } | null;
   /** Periodic gratuitous ARP / NA (ms), 0 = off. */
   readonly l2RefreshMs?: number;
   readonly io: CommandIO;
@@ -59,6 +61,7 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
       memberlist: opts.memberlist,
       log,
       ...(opts.l2RefreshMs ? { l2RefreshMs: opts.l2RefreshMs } : {}),
+      monitoring: opts.monitoring ?? null,
     });
   } catch (e) {
     io.stderr(`ferrolb standalone: ${(e as Error).message}`);
@@ -74,7 +77,12 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
     });
   for (const w of first.warnings) io.stderr(w);
   applyView(first.view);
-  log.info('standalone speaker started', { files: opts.files, services: first.view.services.length });
+  proc.setReady(true);
+  log.info('standalone speaker started', {
+    files: opts.files,
+    services: first.view.services.length,
+    monitoringPort: proc.monitoringPort,
+  });
 
   let reloadTimer: NodeJS.Timeout | null = null;
   const reload = () => {

@@ -1,0 +1,97 @@
+// The speaker's Prometheus metrics, with MetalLB's names, read from the native objects at scrape
+// time (no per-packet or per-route calls into JS).
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BgpSpeaker, L2Announcer } from '../native/addon.js';
+import { CounterTotals } from './counter-totals.js';
+
+export interface SpeakerMetricsSources {
+  readonly nodeName: string;
+  readonly l2: Pick<L2Announcer, 'counters' | 'owned'>;
+  readonly bgp: Pick<BgpSpeaker, 'peerStatus'>;
+  /** Announced services per protocol: `{protocol, service, ip}`. */
+  readonly announced: () => readonly { protocol: 'layer2' | 'bgp'; service: string; ip: string }[];
+}
+
+export function speakerRegistry(src: SpeakerMetricsSources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'ferrolb_' });
+
+  const l2Totals = {
+    requests: new CounterTotals(),
+    responses: new CounterTotals(),
+    gratuitous: new CounterTotals(),
+  };
+  const readL2 = () => {
+    const seen = new Set<string>();
+    for (const c of src.l2.counters()) {
+      const source = `${c.ip}%${c.interface}`;
+      seen.add(source);
+      l2Totals.requests.observe(source, c.ip, c.requestsReceived);
+      l2Totals.responses.observe(source, c.ip, c.responsesSent);
+      l2Totals.gratuitous.observe(source, c.ip, c.gratuitousSent);
+    }
+    for (const t of Object.values(l2Totals)) t.retain(seen);
+  };
+  const l2Counter = (name: string, help: string, totals: CounterTotals) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['ip'],
+      registers: [registry],
+      collect() {
+        readL2();
+        this.reset();
+        for (const [ip, v] of totals.entries()) this.inc({ ip }, v);
+      },
+    });
+  l2Counter('metallb_layer2_requests_received', 'ARP/NDP requests received for owned IPs', l2Totals.requests);
+  l2Counter('metallb_layer2_responses_sent', 'ARP/NDP responses sent for owned IPs', l2Totals.responses);
+  l2Counter(
+    'metallb_layer2_gratuitous_sent',
+    'Gratuitous ARP / unsolicited NA packets sent',
+    l2Totals.gratuitous,
+  );
+
+  new Gauge({
+    name: 'metallb_speaker_announced',
+    help: 'Services being announced from this node (1 per service, IP and protocol)',
+    labelNames: ['ip', 'node', 'protocol', 'service'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of src.announced())
+        this.set({ ip: a.ip, node: src.nodeName, protocol: a.protocol, service: a.service }, 1);
+    },
+  });
+
+  const peerGauge = (
+    name: string,
+    help: string,
+    value: (p: ReturnType<BgpSpeaker['peerStatus']>[number]) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['peer'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of src.bgp.peerStatus()) this.set({ peer: p.address }, value(p));
+      },
+    });
+  peerGauge('metallb_bgp_session_up', 'BGP session state (1 = Established)', (p) =>
+    p.state === 'Established' ? 1 : 0,
+  );
+  peerGauge(
+    'metallb_bgp_announced_prefixes_total',
+    'Prefixes currently advertised to the peer',
+    (p) => p.prefixesAdvertised,
+  );
+  peerGauge('metallb_bgp_updates_total', 'BGP UPDATE messages sent to the peer', (p) => p.updatesOut);
+  peerGauge(
+    'ferrolb_bgp_established_transitions_total',
+    'Times the session reached Established',
+    (p) => p.establishedTransitions,
+  );
+  return registry;
+}
