@@ -5,6 +5,11 @@ import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { runController, type RunningController } from '../../src/controller/run.js';
 import {
+  MEMBERLIST_KEY,
+  MEMBERLIST_SECRET,
+  ensureMemberlistSecret,
+} from '../../src/controller/memberlist-secret.js';
+import {
   createPool,
   createService,
   deletePool,
@@ -43,6 +48,23 @@ describe('allocation controller on a real API server', () => {
   after(async () => {
     await ctl?.shutdown();
     await env?.stop();
+  });
+
+  it('creates the memberlist Secret when missing and never replaces it', async () => {
+    const secret = await waitFor('memberlist Secret', () =>
+      env.core
+        .readNamespacedSecret({ name: MEMBERLIST_SECRET, namespace: METALLB_NS })
+        .catch(() => undefined),
+    );
+    const key = Buffer.from(secret.data?.[MEMBERLIST_KEY] ?? '', 'base64').toString();
+    assert.equal(
+      Buffer.from(key, 'base64').length,
+      128,
+      'a base64 text of 128 random bytes, as MetalLB makes',
+    );
+    assert.equal(await ensureMemberlistSecret(env.core, METALLB_NS), 'exists');
+    const again = await env.core.readNamespacedSecret({ name: MEMBERLIST_SECRET, namespace: METALLB_NS });
+    assert.deepEqual(again.data, secret.data);
   });
 
   it('allocates the lowest free address, annotates the pool and records IPAllocated', async () => {

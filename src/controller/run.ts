@@ -2,11 +2,12 @@
 // a clean shutdown on SIGTERM/SIGINT (the lease is released so a standby takes over at once).
 // Losing the lease ends the process: a controller that may have missed writes must not keep
 // acting on stale state, and Kubernetes restarts it as a fresh standby.
+import { ensureMemberlistSecret } from './memberlist-secret.js';
 import { controllerRegistry } from '../observability/controller-metrics.js';
 import { startMonitoringServer } from '../observability/http-server.js';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CoordinationV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../k8s/client.js';
 import { LeaderElector } from '../k8s/leader-election.js';
 import { AllocationController, type Logger } from './allocation-controller.js';
@@ -59,6 +60,7 @@ export async function runController(opts: ControllerProcessOptions = {}): Promis
   const done = new Promise<'lost' | 'shutdown'>((r) => (finish = r));
   let shuttingDown = false;
 
+  const core = kc.makeApiClient(CoreV1Api);
   const elector = new LeaderElector(kc.makeApiClient(CoordinationV1Api), {
     namespace,
     name: opts.leaseName ?? 'ferrolb-controller',
@@ -68,6 +70,10 @@ export async function runController(opts: ControllerProcessOptions = {}): Promis
     ...(opts.retryPeriodMs ? { retryPeriodMs: opts.retryPeriodMs } : {}),
     onStartedLeading: () => {
       log.info('became leader');
+      ensureMemberlistSecret(core, namespace).then(
+        (r) => r === 'created' && log.info('created the memberlist Secret', { namespace }),
+        (err: unknown) => log.warn('could not create the memberlist Secret', { err: String(err) }),
+      );
       controller.startLeading().catch((err: unknown) => {
         log.error('could not start leading', { err: String(err) });
         void controller.stop().then(() => finish('lost'));
