@@ -252,6 +252,9 @@ export function spawnController(
       kubeconfig,
       '--identity',
       identity,
+      // Replicas share this host: no monitoring endpoint, or the second could not bind 7472.
+      '--port',
+      '0',
       ...extra,
     ],
     { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] },

@@ -131,19 +131,9 @@ export async function main(argv: string[]): Promise<number> {
     throw new Error(`--port: ${port} is not a port number (0..65535)`);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const identity = values.identity ?? `${hostname()}_${process.pid}`;
-  let ready = false;
-  const running = await runController({
-    log: jsonLogger(identity, level),
-    identity,
-    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
-    ...(values.namespace ? { namespace: values.namespace } : {}),
-    lbClass: values['lb-class'] ?? null,
-    ...(values['lease-name'] ? { leaseName: values['lease-name'] } : {}),
-    ...(values['lease-duration-ms'] ? { leaseDurationMs: num(values['lease-duration-ms']) as number } : {}),
-    ...(values['renew-deadline-ms'] ? { renewDeadlineMs: num(values['renew-deadline-ms']) as number } : {}),
-    ...(values['retry-period-ms'] ? { retryPeriodMs: num(values['retry-period-ms']) as number } : {}),
-  });
-  ready = true; // informers synced: ready to serve (allocation itself waits for the lease)
+  // The monitoring endpoint comes up first, so a taken port fails the start before any lease or
+  // write; it reports ready once the informers have synced.
+  let running: RunningController | null = null;
   const monitoring =
     Number(port) === 0
       ? null
@@ -151,19 +141,36 @@ export async function main(argv: string[]): Promise<number> {
           host: values.host ?? '::',
           port: Number(port),
           registry: controllerRegistry(
-            () => running.controller.poolStats(),
-            () => running.elector.isLeader,
+            () => running?.controller.poolStats() ?? [],
+            () => running?.elector.isLeader ?? false,
           ),
-          isReady: () => ready,
+          isReady: () => running !== null,
         });
-  running.done.then(
+  try {
+    running = await runController({
+      log: jsonLogger(identity, level),
+      identity,
+      ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+      ...(values.namespace ? { namespace: values.namespace } : {}),
+      lbClass: values['lb-class'] ?? null,
+      ...(values['lease-name'] ? { leaseName: values['lease-name'] } : {}),
+      ...(values['lease-duration-ms'] ? { leaseDurationMs: num(values['lease-duration-ms']) as number } : {}),
+      ...(values['renew-deadline-ms'] ? { renewDeadlineMs: num(values['renew-deadline-ms']) as number } : {}),
+      ...(values['retry-period-ms'] ? { retryPeriodMs: num(values['retry-period-ms']) as number } : {}),
+    });
+  } catch (err) {
+    await monitoring?.close();
+    throw err;
+  }
+  const started = running;
+  started.done.then(
     () => monitoring?.close(),
     () => monitoring?.close(),
   );
-  const stop = () => void running.shutdown();
+  const stop = () => void started.shutdown();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  const why = await running.done;
+  const why = await started.done;
   return why === 'lost' ? 1 : 0;
 }
 
