@@ -10,6 +10,8 @@ import { StandaloneLab, electionOrder, nodeIP } from '../standalone/lab.js';
 import { BGP_PREFIX, L2_IP, config } from '../standalone/e2e-config.js';
 
 const nodes = ['node1', 'node2', 'node3'];
+// Each speaker has its own namespace, so each can serve the monitoring endpoint on MetalLB's port.
+const MONITORING = ['--port', '7472'];
 
 describe('standalone e2e: three speakers, BIRD, a client', { timeout: 180_000 }, () => {
   let lab: StandaloneLab;
@@ -17,7 +19,7 @@ describe('standalone e2e: three speakers, BIRD, a client', { timeout: 180_000 },
 
   before(async () => {
     lab = await StandaloneLab.create(3, config({ community: '64512:10', localPref: 150 }));
-    for (const i of [1, 2, 3]) lab.start(i);
+    for (const i of [1, 2, 3]) lab.start(i, MONITORING);
   });
   after(async () => {
     if (lab) {
@@ -92,7 +94,7 @@ describe('standalone e2e: three speakers, BIRD, a client', { timeout: 180_000 },
       async () => (await neigh(lab.lab, lab.clientNs, 'eth0', L2_IP))?.lladdr,
     );
     await lab.signal(last, 'SIGKILL');
-    lab.start(last);
+    lab.start(last, MONITORING);
     const seen = new Set<string>();
     const until = Date.now() + 4000;
     while (Date.now() < until) {
@@ -144,6 +146,29 @@ describe('standalone e2e: three speakers, BIRD, a client', { timeout: 180_000 },
       { timeoutMs: 15_000, intervalMs: 10 },
     ).catch((e: Error) => assert.fail(`${e.message}\n${failLog()}`));
     process.stderr.write(`standalone e2e: SIGKILL failover ${Date.now() - t0} ms\n`);
+
+    // The new owner's own metrics saw it: a timed takeover, one live member, the L2 announcement.
+    const ns = lab.speakers[nodes.indexOf(last)]!.ns;
+    const scrape = async () => {
+      const { stdout } = await lab.lab.exec(ns, process.execPath, [
+        '-e',
+        "fetch('http://127.0.0.1:7472/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))",
+      ]);
+      return stdout;
+    };
+    const text = await waitFor('takeover in the metrics', async () => {
+      const t = await scrape();
+      return /^ferrolb_layer2_takeover_seconds_count [1-9]/m.test(t) ? t : undefined;
+    });
+    assert.match(text, /^ferrolb_speakerlist_live_members 1$/m);
+    assert.match(text, /^ferrolb_layer2_election_changes_total\{change="gained"\} [1-9]/m);
+    assert.match(
+      text,
+      new RegExp(
+        `^metallb_speaker_announced\\{ip="${L2_IP.replace(/\./g, '\\.')}",node="${last}",protocol="layer2",[^}]*\\} 1$`,
+        'm',
+      ),
+    );
   });
 
   it('removing the Services withdraws the route and stops ARP answers', async () => {

@@ -1,8 +1,9 @@
 // The speaker's Prometheus metrics, with MetalLB's names, read from the native objects at scrape
 // time (no per-packet or per-route calls into JS).
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BgpSpeaker, L2Announcer } from '../native/addon.js';
 import { CounterTotals } from './counter-totals.js';
+import type { TakeoverTracker } from './takeover-tracker.js';
 
 export interface SpeakerMetricsSources {
   readonly nodeName: string;
@@ -10,9 +11,18 @@ export interface SpeakerMetricsSources {
   readonly bgp: Pick<BgpSpeaker, 'peerStatus'>;
   /** Announced services per protocol: `{protocol, service, ip}`. */
   readonly announced: () => readonly { protocol: 'layer2' | 'bgp'; service: string; ip: string }[];
+  /** Live speakerlist members; null when speakerlist is off. */
+  readonly liveMembers: () => ReadonlySet<string> | null;
+  readonly takeovers: Pick<TakeoverTracker, 'gained' | 'lost'>;
 }
 
-export function speakerRegistry(src: SpeakerMetricsSources): Registry {
+export interface SpeakerMetrics {
+  readonly registry: Registry;
+  /** Records one layer 2 takeover (seconds from a member's departure to owning its address). */
+  observeTakeover(seconds: number): void;
+}
+
+export function speakerRegistry(src: SpeakerMetricsSources): SpeakerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ferrolb_' });
 
@@ -93,5 +103,31 @@ export function speakerRegistry(src: SpeakerMetricsSources): Registry {
     'Times the session reached Established',
     (p) => p.establishedTransitions,
   );
-  return registry;
+
+  new Gauge({
+    name: 'ferrolb_speakerlist_live_members',
+    help: 'Speakers this node sees alive (absent when speakerlist is off)',
+    registers: [registry],
+    collect() {
+      const live = src.liveMembers();
+      if (live) this.set(live.size);
+    },
+  });
+  new Gauge({
+    name: 'ferrolb_layer2_election_changes_total',
+    help: 'Layer 2 addresses this node gained or lost through elections',
+    labelNames: ['change'],
+    registers: [registry],
+    collect() {
+      this.set({ change: 'gained' }, src.takeovers.gained);
+      this.set({ change: 'lost' }, src.takeovers.lost);
+    },
+  });
+  const takeover = new Histogram({
+    name: 'ferrolb_layer2_takeover_seconds',
+    help: 'Time from a speaker failing or leaving to this node owning its layer 2 address',
+    buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+    registers: [registry],
+  });
+  return { registry, observeTakeover: (seconds) => takeover.observe(seconds) };
 }

@@ -12,6 +12,7 @@ import { watchInterfaces, type InterfaceWatch } from '../layer2/host-interfaces.
 import { BgpSpeaker, L2Announcer } from '../native/addon.js';
 import { startMonitoringServer } from '../observability/http-server.js';
 import { speakerRegistry } from '../observability/speaker-metrics.js';
+import { TakeoverTracker } from '../observability/takeover-tracker.js';
 import { DEFAULT_PORT, ThreadedSpeakerList } from '../speakerlist/index.js';
 import { BgpController } from './bgp-controller.js';
 import { Layer2Controller } from './layer2-controller.js';
@@ -133,12 +134,30 @@ export async function startSpeakerProcess(opts: SpeakerProcessOptions): Promise<
   });
   let speaker: Speaker | null = null;
   const problem = (p: { protocol: 'layer2' | 'bgp'; message: string }) => speaker?.problem(p);
+  // Metrics exist before the speaker so the first plan's takeovers are counted too.
+  const takeovers = new TakeoverTracker();
+  const metrics = opts.monitoring
+    ? speakerRegistry({
+        nodeName,
+        l2,
+        bgp,
+        announced: () => announcedServices(speaker?.plan ?? null),
+        liveMembers: () => members?.liveMembers() ?? null,
+        takeovers,
+      })
+    : null;
   speaker = new Speaker({
     nodeName,
     ...opts.plan,
     log,
     protocols: [new Layer2Controller(l2, problem), new BgpController(bgp, problem)],
-    ...(opts.onPlan ? { onPlan: opts.onPlan } : {}),
+    onPlan: (plan) => {
+      for (const t of takeovers.update(new Set(plan.layer2.announcements.map((a) => a.ip)), Date.now())) {
+        log.info('took over a layer 2 address', { ip: t.ip, afterMs: Math.round(t.seconds * 1000) });
+        metrics?.observeTakeover(t.seconds);
+      }
+      opts.onPlan?.(plan);
+    },
   });
   const sp = speaker;
   log.info('speaker starting', { routerId, speakerlist: members !== null });
@@ -172,6 +191,8 @@ export async function startSpeakerProcess(opts: SpeakerProcessOptions): Promise<
     };
     const settleTimer = setTimeout(settle, JOIN_SETTLE_MS);
     settleTimer.unref();
+    members.on('memberFailed', () => takeovers.memberGone(Date.now()));
+    members.on('memberLeft', () => takeovers.memberGone(Date.now()));
     members.on('change', (live) => {
       log.info('members changed', { live: [...live].sort() });
       if (!settled) {
@@ -187,7 +208,7 @@ export async function startSpeakerProcess(opts: SpeakerProcessOptions): Promise<
   const monitoring = opts.monitoring
     ? await startMonitoringServer({
         ...opts.monitoring,
-        registry: speakerRegistry({ nodeName, l2, bgp, announced: () => announcedServices(sp.plan) }),
+        registry: metrics!.registry,
         isReady: () => ready,
       })
     : null;
