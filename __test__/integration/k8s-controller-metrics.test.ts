@@ -12,25 +12,15 @@ import {
   waitForIngress,
   type KubeEnv,
 } from '../helpers/kube.js';
+import { scrapeMetrics } from '../helpers/metrics.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
-
-function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
 
 describe('controller monitoring endpoint', () => {
   let env: KubeEnv;
   let child: ReturnType<typeof spawnController>;
   let port: number;
-  const metric = async (name: string) =>
-    parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).get(name);
+  const metric = async (name: string) => (await scrapeMetrics(port)).get(name);
 
   before(async () => {
     env = await startKubeEnv();

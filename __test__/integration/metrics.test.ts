@@ -4,12 +4,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDaemon, type PeerDaemon } from '../helpers/bgp-daemons.js';
-import { freePort } from '../helpers/ports.js';
+import { scrapeMetrics } from '../helpers/metrics.js';
+import { freePort, freePortBelow } from '../helpers/ports.js';
 import { start } from '../helpers/run.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -50,30 +50,6 @@ spec:
   return docs.join('\n---\n') + '\n';
 }
 
-async function freePortBelow(limit: number): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const candidate = 10000 + Math.floor(Math.random() * (limit - 10000));
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(candidate, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) return candidate;
-  }
-  throw new Error(`no free port below ${limit}`);
-}
-
-/** Parses the Prometheus text format into `name{labels}` → value. */
-function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
-
 describe('monitoring endpoint of a running speaker', () => {
   let dir: string;
   let gobgp: PeerDaemon;
@@ -82,7 +58,7 @@ describe('monitoring endpoint of a running speaker', () => {
   let bgpPort: number;
   const file = () => join(dir, 'cluster.yaml');
   const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
-  const metrics = async () => parseMetrics(await (await get('/metrics')).text());
+  const metrics = () => scrapeMetrics(port);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'flb-metrics-'));

@@ -3,7 +3,7 @@
 import { DEFAULT_NAMESPACE } from '../config/build.js';
 import { parseArgs } from './args.js';
 import type { CommandIO } from './io.js';
-import { monitoringFlag } from './monitoring-flag.js';
+import { monitoringFlag } from '../observability/monitoring-flag.js';
 import { assumedInterfaces } from './standalone-command.js';
 
 export const SPEAKER_USAGE = `Usage:

@@ -1,5 +1,5 @@
 // `ferrolb standalone [--dry-run] --node-name NAME FILE...`: the speaker without a cluster.
-import { monitoringFlag } from './monitoring-flag.js';
+import { monitoringFlag } from '../observability/monitoring-flag.js';
 import { DEFAULT_NAMESPACE } from '../config/build.js';
 import type { HostInterface } from '../layer2/interfaces.js';
 import { readSysInterfaces } from '../layer2/host-interfaces.js';

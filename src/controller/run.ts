@@ -5,6 +5,7 @@
 import { ensureMemberlistSecret } from './memberlist-secret.js';
 import { controllerRegistry } from '../observability/controller-metrics.js';
 import { startMonitoringServer } from '../observability/http-server.js';
+import { monitoringFlag } from '../observability/monitoring-flag.js';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
@@ -126,20 +127,18 @@ export async function main(argv: string[]): Promise<number> {
   });
   const level = values['log-level'] ?? 'info';
   if (!LEVELS.includes(level)) throw new Error(`--log-level: ${level} is not one of ${LEVELS.join(', ')}`);
-  const port = values.port ?? '7472';
-  if (!/^\d+$/.test(port) || Number(port) > 65535)
-    throw new Error(`--port: ${port} is not a port number (0..65535)`);
+  const endpoint = monitoringFlag(values.host ?? null, values.port ?? '7472');
+  if (typeof endpoint === 'string') throw new Error(endpoint);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const identity = values.identity ?? `${hostname()}_${process.pid}`;
   // The monitoring endpoint comes up first, so a taken port fails the start before any lease or
   // write; it reports ready once the informers have synced.
   let running: RunningController | null = null;
   const monitoring =
-    Number(port) === 0
+    endpoint === null
       ? null
       : await startMonitoringServer({
-          host: values.host ?? '::',
-          port: Number(port),
+          ...endpoint,
           registry: controllerRegistry(
             () => running?.controller.poolStats() ?? [],
             () => running?.elector.isLeader ?? false,
