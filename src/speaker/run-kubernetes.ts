@@ -9,7 +9,8 @@ import { DEFAULT_PORT } from '../speakerlist/index.js';
 import { KubernetesSource } from './kubernetes-source.js';
 import { L2StatusWriter } from './l2-status.js';
 import type { PlanOptions } from './node-plan.js';
-import { jsonLog, startSpeakerProcess, untilSignal, type MemberlistFlags } from './process.js';
+import { createLogger, type LogLevel } from '../observability/logger.js';
+import { startSpeakerProcess, untilSignal, type MemberlistFlags } from './process.js';
 
 export interface KubernetesSpeakerOptions {
   readonly nodeName: string;
@@ -21,7 +22,7 @@ export interface KubernetesSpeakerOptions {
   readonly assumedInterfaces: HostInterface[] | null;
   readonly memberlist: MemberlistFlags;
   readonly speakerPodSelector: string | null;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
   /** Periodic gratuitous ARP / NA (ms), 0 = off. */
   readonly l2RefreshMs?: number;
   /** /metrics, /healthz, /readyz; null = off. */
@@ -30,7 +31,7 @@ export interface KubernetesSpeakerOptions {
 }
 
 export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Promise<number> {
-  const log = jsonLog(opts.logLevel, opts.nodeName);
+  const log = createLogger({ level: opts.logLevel, base: { component: 'speaker', node: opts.nodeName } });
   let kc;
   try {
     kc = loadKubeConfig(opts.kubeconfig ?? undefined);
