@@ -141,6 +141,9 @@ pub enum Input {
     MessageError(Notify),
     /// Collision detection (§6.8) chose the other connection: close this one with 6/7.
     CollisionLost,
+    /// We sent an UPDATE: it does the keepalive's job, so the KeepaliveTimer restarts
+    /// (RFC 4271 §8.2.2, Established). A local event, never an error in any state.
+    UpdateSent,
 }
 
 /// Hold/keepalive values agreed when the OPEN was accepted.
@@ -284,6 +287,13 @@ impl Fsm {
     fn step(&mut self, input: Input, out: &mut Vec<Action>) {
         use Input::*;
         match (self.state, input) {
+            (State::Established, UpdateSent) => {
+                if let Some(n) = self.negotiated.filter(|n| n.keepalive > 0) {
+                    out.push(Action::StartTimer(Timer::Keepalive, secs(n.keepalive)));
+                }
+            }
+            (_, UpdateSent) => {}
+
             // ---------------------------------------------------------------- Idle
             (State::Idle, ManualStart) => {
                 self.started = true;
@@ -776,6 +786,36 @@ mod tests {
             if to == State::Idle && from != State::Idle {
                 assert!(actions.contains(&CloseConnection), "{desc} must close");
             }
+        }
+    }
+
+    #[test]
+    fn an_update_sent_restarts_the_keepalive_timer_in_established_only() {
+        // RFC 4271 §8.2.2: sending an UPDATE restarts the KeepaliveTimer (hold 90 → 30 s).
+        let mut f = fsm_in(State::Established, config(false));
+        let a = f.handle(UpdateSent);
+        assert_eq!(
+            a,
+            vec![StartTimer(Timer::Keepalive, Duration::from_secs(30))]
+        );
+        assert_eq!(f.state(), State::Established);
+        // Hold time 0: no keepalives at all, so nothing to restart.
+        let mut f = fsm_in(State::OpenSent, config(false));
+        f.handle(open(65002, 0, ID_PEER));
+        f.handle(KeepaliveReceived);
+        assert_eq!(f.state(), State::Established);
+        assert_eq!(f.handle(UpdateSent), vec![]);
+        // Any other state: a no-op, never an FSM error.
+        for state in [
+            State::Idle,
+            State::Connect,
+            State::Active,
+            State::OpenSent,
+            State::OpenConfirm,
+        ] {
+            let mut f = fsm_in(state, config(false));
+            assert_eq!(f.handle(UpdateSent), vec![], "{state:?}");
+            assert_eq!(f.state(), state);
         }
     }
 

@@ -638,10 +638,15 @@ impl Session {
             return;
         }
         let filled = self.queue.fill(ctx, &mut conn.out, FILL_TARGET);
+        let updates = filled.messages - filled.other_messages;
         let mut st = self.shared.status.lock().unwrap_or_else(|e| e.into_inner());
         st.messages_out += filled.messages;
-        st.updates_out += filled.messages - filled.other_messages;
+        st.updates_out += updates;
         drop(st);
+        if updates > 0 {
+            // End-of-RIB markers count: they are UPDATEs on the wire too.
+            self.feed(Which::Main, Input::UpdateSent);
+        }
         for family in filled.end_of_rib {
             self.emit(BgpEvent::end_of_rib(
                 &self.config().name,
