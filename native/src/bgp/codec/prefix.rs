@@ -11,41 +11,11 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-/// An IPv4 prefix with no host bits set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Ipv4Prefix {
-    addr: Ipv4Addr,
-    len: u8,
-}
-
-/// An IPv6 prefix with no host bits set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Ipv6Prefix {
-    addr: Ipv6Addr,
-    len: u8,
-}
-
 /// Either family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Prefix {
     V4(Ipv4Prefix),
     V6(Ipv6Prefix),
-}
-
-fn mask_v4(len: u8) -> u32 {
-    if len == 0 {
-        0
-    } else {
-        u32::MAX << (32 - u32::from(len))
-    }
-}
-
-fn mask_v6(len: u8) -> u128 {
-    if len == 0 {
-        0
-    } else {
-        u128::MAX << (128 - u32::from(len))
-    }
 }
 
 /// Octets needed on the wire for a prefix of `len` bits.
@@ -54,92 +24,84 @@ pub fn nlri_octets(len: u8) -> usize {
     usize::from(len).div_ceil(8)
 }
 
-impl Ipv4Prefix {
-    /// Strict constructor: `len` <= 32 and no host bits.
-    pub fn new(addr: Ipv4Addr, len: u8) -> Result<Self, String> {
-        if len > 32 {
-            return Err(format!("{addr}/{len}: prefix length {len} is above 32"));
+/// One prefix type per family: the same rules, over the family's address and its integer form.
+macro_rules! prefix_type {
+    ($(#[$doc:meta])* $name:ident, $addr:ty, $bits:ty, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name {
+            addr: $addr,
+            len: u8,
         }
-        if u32::from(addr) & !mask_v4(len) != 0 {
-            return Err(format!(
-                "{addr}/{len} has host bits set (did you mean {}/{len}?)",
-                Ipv4Addr::from(u32::from(addr) & mask_v4(len))
-            ));
+
+        impl $name {
+            fn mask(len: u8) -> $bits {
+                if len == 0 {
+                    0
+                } else {
+                    <$bits>::MAX << ($max - u32::from(len))
+                }
+            }
+
+            /// Strict constructor: `len` within the family's width and no host bits.
+            pub fn new(addr: $addr, len: u8) -> Result<Self, String> {
+                if u32::from(len) > $max {
+                    return Err(format!("{addr}/{len}: prefix length {len} is above {}", $max));
+                }
+                if <$bits>::from(addr) & !Self::mask(len) != 0 {
+                    return Err(format!(
+                        "{addr}/{len} has host bits set (did you mean {}/{len}?)",
+                        <$addr>::from(<$bits>::from(addr) & Self::mask(len))
+                    ));
+                }
+                Ok($name { addr, len })
+            }
+
+            /// Lenient constructor for received NLRI: host bits are cleared.
+            pub fn new_masked(addr: $addr, len: u8) -> Option<Self> {
+                (u32::from(len) <= $max).then(|| $name {
+                    addr: <$addr>::from(<$bits>::from(addr) & Self::mask(len)),
+                    len,
+                })
+            }
+
+            pub fn addr(&self) -> $addr {
+                self.addr
+            }
+
+            pub fn prefix_len(&self) -> u8 {
+                self.len
+            }
+
+            /// Bytes this prefix takes in an NLRI field.
+            #[inline]
+            pub fn wire_len(&self) -> usize {
+                1 + nlri_octets(self.len)
+            }
+
+            #[inline]
+            pub fn write_nlri(&self, out: &mut Vec<u8>) {
+                out.push(self.len);
+                out.extend_from_slice(&self.addr.octets()[..nlri_octets(self.len)]);
+            }
         }
-        Ok(Ipv4Prefix { addr, len })
-    }
 
-    /// Lenient constructor for received NLRI: host bits are cleared.
-    pub fn new_masked(addr: Ipv4Addr, len: u8) -> Option<Self> {
-        (len <= 32).then(|| Ipv4Prefix {
-            addr: Ipv4Addr::from(u32::from(addr) & mask_v4(len)),
-            len,
-        })
-    }
-
-    pub fn addr(&self) -> Ipv4Addr {
-        self.addr
-    }
-
-    pub fn prefix_len(&self) -> u8 {
-        self.len
-    }
-
-    /// Bytes this prefix takes in an NLRI field.
-    #[inline]
-    pub fn wire_len(&self) -> usize {
-        1 + nlri_octets(self.len)
-    }
-
-    #[inline]
-    pub fn write_nlri(&self, out: &mut Vec<u8>) {
-        out.push(self.len);
-        out.extend_from_slice(&self.addr.octets()[..nlri_octets(self.len)]);
-    }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}/{}", self.addr, self.len)
+            }
+        }
+    };
 }
 
-impl Ipv6Prefix {
-    /// Strict constructor: `len` <= 128 and no host bits.
-    pub fn new(addr: Ipv6Addr, len: u8) -> Result<Self, String> {
-        if len > 128 {
-            return Err(format!("{addr}/{len}: prefix length {len} is above 128"));
-        }
-        if u128::from(addr) & !mask_v6(len) != 0 {
-            return Err(format!(
-                "{addr}/{len} has host bits set (did you mean {}/{len}?)",
-                Ipv6Addr::from(u128::from(addr) & mask_v6(len))
-            ));
-        }
-        Ok(Ipv6Prefix { addr, len })
-    }
-
-    /// Lenient constructor for received NLRI: host bits are cleared.
-    pub fn new_masked(addr: Ipv6Addr, len: u8) -> Option<Self> {
-        (len <= 128).then(|| Ipv6Prefix {
-            addr: Ipv6Addr::from(u128::from(addr) & mask_v6(len)),
-            len,
-        })
-    }
-
-    pub fn addr(&self) -> Ipv6Addr {
-        self.addr
-    }
-
-    pub fn prefix_len(&self) -> u8 {
-        self.len
-    }
-
-    #[inline]
-    pub fn wire_len(&self) -> usize {
-        1 + nlri_octets(self.len)
-    }
-
-    #[inline]
-    pub fn write_nlri(&self, out: &mut Vec<u8>) {
-        out.push(self.len);
-        out.extend_from_slice(&self.addr.octets()[..nlri_octets(self.len)]);
-    }
-}
+prefix_type!(
+    /// An IPv4 prefix with no host bits set.
+    Ipv4Prefix, Ipv4Addr, u32, 32
+);
+prefix_type!(
+    /// An IPv6 prefix with no host bits set.
+    Ipv6Prefix, Ipv6Addr, u128, 128
+);
 
 impl Prefix {
     pub fn prefix_len(&self) -> u8 {
@@ -154,18 +116,6 @@ impl Prefix {
             Prefix::V4(p) => IpAddr::V4(p.addr()),
             Prefix::V6(p) => IpAddr::V6(p.addr()),
         }
-    }
-}
-
-impl fmt::Display for Ipv4Prefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.len)
-    }
-}
-
-impl fmt::Display for Ipv6Prefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.len)
     }
 }
 
