@@ -37,6 +37,7 @@ export class KubernetesReports {
   private readonly events: NodeAssignedEvents;
   private readonly configState: ConfigurationStatePublisher;
   private configWrite: Promise<void> = Promise.resolve();
+  private eventsSent: Promise<void> = Promise.resolve();
   private configRetry: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -68,7 +69,7 @@ export class KubernetesReports {
     if (this.stopped) return;
     void this.l2.update(plan);
     void this.bgp.update(plan);
-    void this.events.update(plan);
+    this.eventsSent = Promise.all([this.eventsSent, this.events.update(plan)]).then(() => undefined);
   }
 
   /** The configuration was read: publish the verdict (serialized; the publisher drops repeats). */
@@ -88,7 +89,7 @@ export class KubernetesReports {
 
   /** Waits for writes in flight (tests, shutdown). */
   async flush(): Promise<void> {
-    await Promise.all([this.l2.flush(), this.bgp.flush(), this.configWrite]);
+    await Promise.all([this.l2.flush(), this.bgp.flush(), this.configWrite, this.eventsSent]);
   }
 
   /**
