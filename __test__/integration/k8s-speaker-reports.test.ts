@@ -6,6 +6,8 @@
 // wire behaviour is proven by the standalone e2e and the l2/bgp suites). No kubelet or
 // controller-manager runs: the Pods are plain API objects and garbage collection is not shown.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { setHeaderOptions, type CoreV1Event, type V1OwnerReference } from '@kubernetes/client-node';
@@ -23,12 +25,15 @@ import {
   createService,
   ensureNamespace,
   eventsFor,
+  killAndWait,
   METALLB_NS,
+  repoRoot,
   startKubeEnv,
   waitFor,
   waitForIngress,
   type KubeEnv,
 } from '../helpers/kube.js';
+import { freePortBelow } from '../helpers/ports.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
 const MERGE = setHeaderOptions('Content-Type', 'application/merge-patch+json');
@@ -482,6 +487,98 @@ describe(
           : undefined,
       );
       for (const s of speakers) assert.deepEqual(s.warnings, [], s.name);
+    });
+
+    it('`ferrolb speaker` as a process: METALLB_POD_NAME owns its objects; SIGTERM removes its statuses', async () => {
+      // Only this process speaks for node1 from now on (the same object names would collide).
+      for (const s of speakers.splice(0)) {
+        await s.source.stop();
+        await s.speaker.stop();
+        await s.reports.stop();
+      }
+      // A BGP-only setup whose one peer is a closed loopback port: the process connects to nothing
+      // else and sends no ARP/NDP (no layer 2 Service; the assumed interface does not exist).
+      for (const name of ['r1', 'r2'])
+        await env.custom.deleteNamespacedCustomObject({
+          group: 'metallb.io',
+          version: 'v1beta2',
+          namespace: METALLB_NS,
+          plural: 'bgppeers',
+          name,
+        });
+      const port = await freePortBelow(16384);
+      await metallb(
+        env,
+        'bgppeers',
+        'BGPPeer',
+        'lo',
+        { myASN: 64512, peerASN: 64512, peerAddress: '127.0.0.1', peerPort: port },
+        'v1beta2',
+      );
+      await createService(env, 'solo', { annotations: { 'metallb.io/address-pool': 'pub' } });
+      await createSlice(env, 'solo', 'node1', '10.244.0.7');
+      await waitForIngress(env, 'solo');
+
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(repoRoot, 'src', 'cli', 'main.ts'),
+          'speaker',
+          '--node-name',
+          'node1',
+          '--kubeconfig',
+          env.kubeconfig,
+          '--assume-interfaces',
+          'ferrolbnone0',
+          '--router-id',
+          '127.0.0.1',
+          '--port',
+          '0',
+        ],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, METALLB_POD_NAME: 'ferrolb-speaker-abcde', METALLB_NAMESPACE: METALLB_NS },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let logs = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (d: string) => (logs += d));
+      try {
+        const [status] = await waitFor(
+          'the process publishes ServiceBGPStatus',
+          async () => {
+            const l = await statuses(env, 'servicebgpstatuses');
+            return l.length === 1 ? l : undefined;
+          },
+          30_000,
+        );
+        assert.deepEqual(status?.status, {
+          node: 'node1',
+          serviceName: 'solo',
+          serviceNamespace: 'default',
+          peers: ['lo'],
+        });
+        assert.equal(status?.metadata.ownerReferences?.[0]?.uid, podUid.node1);
+        assert.match(logs, /status objects owned by the speaker pod/);
+        await waitFor('nodeAssigned on solo', async () => {
+          const e = await nodeAssigned(env, 'solo');
+          return e.length === 1 && e[0]?.message === 'announcing from node "node1" with protocol "bgp"'
+            ? true
+            : undefined;
+        });
+        const state = await configurationState(env, 'speaker-node1');
+        assert.equal(state.status?.result, 'Valid');
+        assert.equal(state.metadata.ownerReferences?.[0]?.uid, podUid.node1);
+        const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+        child.kill('SIGTERM');
+        assert.equal(await exited, 0, logs);
+        assert.deepEqual(await statuses(env, 'servicebgpstatuses'), []);
+      } finally {
+        await killAndWait(child);
+      }
     });
   },
 );
