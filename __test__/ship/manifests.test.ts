@@ -219,6 +219,8 @@ describe('manifests/ (kustomize build)', () => {
     assert.deepEqual(c.readinessProbe?.httpGet, { path: '/readyz', port: 'monitoring' });
     assert.deepEqual(env(c, 'METALLB_NODE_NAME'), { fieldRef: 'spec.nodeName' });
     assert.deepEqual(env(c, 'FERROLB_NODE_NAME'), { fieldRef: 'spec.nodeName' });
+    // The speaker's own pod owns its status objects and ConfigurationState.
+    assert.deepEqual(env(c, 'METALLB_POD_NAME'), { fieldRef: 'metadata.name' });
     assert.deepEqual(env(c, 'METALLB_ML_BIND_PORT'), { value: '7946' });
 
     // Memberlist finds the other speakers by METALLB_ML_LABELS: they must select this very pod.
