@@ -36,6 +36,7 @@ export class ServiceStatusWriter<B extends StatusBody> {
   private desired = new Map<string, B>();
   private running: Promise<void> | null = null;
   private again = false;
+  private lastError = '';
   private readonly api: { group: string; version: string; plural: string };
 
   constructor(
@@ -73,10 +74,16 @@ export class ServiceStatusWriter<B extends StatusBody> {
     this.running = (async () => {
       do {
         this.again = false;
-        await this.sync().catch((e: unknown) => {
-          this.known = null; // re-list next time
-          this.warn(`could not write ${this.kind.kind}`, { err: String(e) });
-        });
+        await this.sync().then(
+          () => void (this.lastError = ''),
+          (e: unknown) => {
+            this.known = null; // re-list next time
+            // Every recompute retries: say it once, not on every plan, until it changes.
+            if (String(e) === this.lastError) return;
+            this.lastError = String(e);
+            this.warn(`could not write ${this.kind.kind}`, { err: String(e) });
+          },
+        );
       } while (this.again);
       this.running = null;
     })();
