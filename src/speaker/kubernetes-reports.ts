@@ -69,7 +69,7 @@ export class KubernetesReports {
     if (this.stopped) return;
     void this.l2.update(plan);
     void this.bgp.update(plan);
-    this.eventsSent = Promise.all([this.eventsSent, this.events.update(plan)]).then(() => undefined);
+    this.eventsSent = this.events.update(plan); // queued behind the earlier ones
   }
 
   /** The configuration was read: publish the verdict (serialized; the publisher drops repeats). */

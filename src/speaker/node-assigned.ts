@@ -44,6 +44,7 @@ export const nodeAssignedMessage = (node: string, protocol: AnnounceProtocol) =>
 
 export class NodeAssignedEvents {
   private current: Announced[] = [];
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly recorder: EventRecorder,
@@ -67,17 +68,19 @@ export class NodeAssignedEvents {
         uid: this.uidOf(service),
       };
     };
-    // The recorder drops a repeat of an object's last event; a withdrawal ends that repetition.
-    for (const s of stopped) this.recorder.forget(target(s.service));
-    return Promise.all(
-      started.map((a) =>
-        this.recorder.record(
+    // One queue, in plan order, one request at a time: a first plan with 10,000 Services must
+    // not open 10,000 requests at once, and a withdrawal must not overtake an earlier start.
+    this.queue = this.queue.then(async () => {
+      // The recorder drops a repeat of an object's last event; a withdrawal ends that repetition.
+      for (const s of stopped) this.recorder.forget(target(s.service));
+      for (const a of started)
+        await this.recorder.record(
           target(a.service),
           'Normal',
           'nodeAssigned',
           nodeAssignedMessage(this.nodeName, a.protocol),
-        ),
-      ),
-    ).then(() => undefined);
+        );
+    });
+    return this.queue;
   }
 }
