@@ -18,6 +18,10 @@ type Obj = {
 class FakeApi {
   objects = new Map<string, Obj>();
   calls: string[] = [];
+  /** The calls made for one object, in order. */
+  callsFor(name: string): string[] {
+    return this.calls.filter((c) => c.endsWith(` ${name}`)).map((c) => c.slice(0, c.indexOf(' ')));
+  }
   failWith: Error | null = null;
   private check(what: string) {
     this.calls.push(what);
@@ -121,7 +125,10 @@ describe('ServiceStatusWriter', () => {
       ['bgp-b', body('b', ['r1'])],
     ]);
     await w.update(plan);
-    assert.deepEqual(api.calls, ['list', 'patch bgp-a', 'status bgp-a', 'create bgp-b', 'status bgp-b']);
+    // Objects are written concurrently; per object the order is fixed.
+    assert.equal(api.calls[0], 'list');
+    assert.deepEqual(api.callsFor('bgp-a'), ['patch', 'status']);
+    assert.deepEqual(api.callsFor('bgp-b'), ['create', 'status']);
     assert.deepEqual(api.objects.get('bgp-a')?.metadata.ownerReferences, [OWNER]);
     api.objects.delete('bgp-b'); // e.g. the garbage collector or an operator
     api.calls = [];
@@ -160,6 +167,28 @@ describe('ServiceStatusWriter', () => {
     api.calls = [];
     await w.update(plan);
     assert.deepEqual(api.calls, ['list', 'create bgp-a', 'status bgp-a']);
+  });
+
+  it('writes at most 8 objects at a time; a failure stops the pass and is retried on the next', async () => {
+    const { api, desired, warnings, w } = setup();
+    let inFlight = 0;
+    let peak = 0;
+    const create = api.createNamespacedCustomObject;
+    api.createNamespacedCustomObject = async (a) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight--;
+      if (a.body.metadata.name === 'bgp-13' && warnings.length === 0) throw new Error('conflict');
+      return create(a);
+    };
+    desired.current = new Map(Array.from({ length: 40 }, (_, i) => [`bgp-${i}`, body(`s${i}`, ['r1'])]));
+    await w.update(plan);
+    assert.equal(peak, 8);
+    assert.deepEqual(warnings, ['could not write ServiceBGPStatus Error: conflict']);
+    assert.ok(api.objects.size < 40, 'no new writes started after the failure');
+    await w.update(plan);
+    assert.equal(api.objects.size, 40);
   });
 
   it('updates during a sync coalesce: the last desired set wins', async () => {

@@ -30,6 +30,9 @@ interface ListedObject {
 
 const isNotFound = (e: unknown) => (e as { code?: number }).code === 404;
 
+/** Writes in flight per kind: thousands of Services after a restart, without a request storm. */
+const WRITE_CONCURRENCY = 8;
+
 export class ServiceStatusWriter<B extends StatusBody> {
   /** What the API holds for this node, by name (null until the first list). */
   private known: Map<string, Known> | null = null;
@@ -168,21 +171,43 @@ export class ServiceStatusWriter<B extends StatusBody> {
   private async sync(): Promise<void> {
     this.known ??= await this.list();
     const known = this.known;
-    for (const [name, body] of this.desired) {
+    // Snapshot: a newer desired set arriving meanwhile is handled by the next pass.
+    const desired = this.desired;
+    const jobs: (() => Promise<void>)[] = [];
+    for (const [name, body] of desired) {
       const text = JSON.stringify(body);
       const k = known.get(name);
       if (k && k.owned && k.status === text) continue;
-      await this.write(name, body, k);
-      known.set(name, { status: text, owned: true });
+      jobs.push(async () => {
+        await this.write(name, body, k);
+        known.set(name, { status: text, owned: true });
+      });
     }
-    for (const name of [...known.keys()]) {
-      if (this.desired.has(name)) continue;
-      await this.client
-        .deleteNamespacedCustomObject({ ...this.api, namespace: this.namespace, name })
-        .catch((e: unknown) => {
-          if (!isNotFound(e)) throw e;
-        });
-      known.delete(name);
+    for (const name of known.keys()) {
+      if (desired.has(name)) continue;
+      jobs.push(async () => {
+        await this.client
+          .deleteNamespacedCustomObject({ ...this.api, namespace: this.namespace, name })
+          .catch((e: unknown) => {
+            if (!isNotFound(e)) throw e;
+          });
+        known.delete(name);
+      });
     }
+    await runLimited(jobs, WRITE_CONCURRENCY);
   }
+}
+
+/** Runs the jobs, at most `limit` at a time; after a failure starts no more and rethrows it. */
+async function runLimited(jobs: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failed: { error: unknown } | null = null;
+  const worker = async () => {
+    while (!failed && next < jobs.length) {
+      const job = jobs[next++] as () => Promise<void>;
+      await job().catch((error: unknown) => void (failed ??= { error }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  if (failed) throw (failed as { error: unknown }).error;
 }
