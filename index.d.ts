@@ -46,6 +46,11 @@ export declare class L2Announcer {
    * throws and changes nothing.
    */
   setAnnouncements(list: Array<L2Announcement>): void
+  /**
+   * Same as `setAnnouncements`, with IPs grouped by the interfaces they go on; an IP may
+   * appear in one group only.
+   */
+  setAnnouncementGroups(groups: Array<L2AnnouncementGroup>): void
   /** Announces one IP on `interfaces` (replacing the interfaces it had, if any). */
   announce(ip: string, interfaces: Array<string>): void
   /** Stops announcing and answering for `ip` on every interface; a no-op when not owned. */
@@ -271,6 +276,17 @@ export interface L2Announcement {
   /** IPv4 or IPv6 address, e.g. "192.0.2.10" or "2001:db8::10". */
   ip: string
   /** Interface names in the announcer's network namespace, e.g. ["eth0"]. */
+  interfaces: Array<string>
+}
+
+/**
+ * Many IPs announced on the same interfaces: the bulk form of the desired set. Thousands of
+ * IPs cost one object and one array, not an object each.
+ */
+export interface L2AnnouncementGroup {
+  /** IPv4 or IPv6 addresses (text). */
+  ips: Array<string>
+  /** Interface names, at least one. */
   interfaces: Array<string>
 }
 

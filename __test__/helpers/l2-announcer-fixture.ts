@@ -17,6 +17,7 @@ const announcer = new L2Announcer(options, (err: Error | null, event: L2Event) =
 });
 const methods: Record<string, (...args: never[]) => unknown> = {
   setAnnouncements: (list: never) => announcer.setAnnouncements(list),
+  setAnnouncementGroups: (groups: never) => announcer.setAnnouncementGroups(groups),
   announce: (ip: never, ifs: never) => announcer.announce(ip, ifs),
   release: (ip: never) => announcer.release(ip),
   owned: () => announcer.owned(),

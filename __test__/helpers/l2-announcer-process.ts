@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type {
   L2Announcement,
+  L2AnnouncementGroup,
   L2AnnouncerOptions,
   L2Event,
   L2InterfaceCounters,
@@ -115,6 +116,9 @@ export class AnnouncerProcess {
   }
   setAnnouncements(list: L2Announcement[]): Promise<unknown> {
     return this.call('setAnnouncements', list);
+  }
+  setAnnouncementGroups(groups: L2AnnouncementGroup[]): Promise<unknown> {
+    return this.call('setAnnouncementGroups', groups);
   }
   async owned(): Promise<L2Announcement[]> {
     return (await this.call('owned')) as L2Announcement[];

@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import type { BgpPeerConfig, BgpRouteGroup, L2Announcement } from '../../src/native/addon.js';
+import type {
+  BgpPeerConfig,
+  BgpRouteGroup,
+  L2Announcement,
+  L2AnnouncementGroup,
+} from '../../src/native/addon.js';
+import { ungroup } from '../../src/layer2/announcement-groups.js';
 import { runController, type RunningController } from '../../src/controller/run.js';
 import { BgpController } from '../../src/speaker/bgp-controller.js';
 import { KubernetesSource } from '../../src/speaker/kubernetes-source.js';
@@ -33,7 +39,7 @@ class Recorder {
   routes: BgpRouteGroup[] = [];
   peerCalls = 0;
   l2Port = {
-    setAnnouncements: (l: L2Announcement[]) => void (this.l2 = l),
+    setAnnouncementGroups: (g: L2AnnouncementGroup[]) => void (this.l2 = ungroup(g)),
     close: () => {},
   };
   bgpPort = {

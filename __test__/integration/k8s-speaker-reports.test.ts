@@ -65,7 +65,7 @@ async function startSpeaker(env: KubeEnv, name: string, podName: string | null):
     serviceUid: (key) => source?.serviceUid(key),
     warn: (m, f) => warnings.push(`${m} ${JSON.stringify(f ?? {})}`),
   });
-  const nop = { setAnnouncements() {}, setPeers() {}, setRoutes() {}, close: () => Promise.resolve() };
+  const nop = { setAnnouncementGroups() {}, setPeers() {}, setRoutes() {}, close: () => Promise.resolve() };
   const speaker = new Speaker({
     nodeName: name,
     ignoreExcludeLB: false,

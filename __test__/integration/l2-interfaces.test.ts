@@ -101,6 +101,31 @@ describe('L2 announcer, interfaces and errors', { concurrency: false }, () => {
     assert.equal(await arping(lan.lab, side, 'eth0', vip2), null);
   });
 
+  test('grouped announcements set many IPs per interface set in one call, replacing the whole set', async () => {
+    const [a, b, c] = ['192.0.2.140', '192.0.2.141', '192.0.2.142'];
+    // The second segment made by the previous test (announcer eth1 ↔ namespace `side`).
+    const sideNs = `${lan.lab.prefix}-side`;
+    await ann.setAnnouncementGroups([
+      { ips: [a, b], interfaces: ['eth0'] },
+      { ips: [c], interfaces: ['eth1', 'eth0'] },
+    ]);
+    assert.deepEqual(await ann.owned(), [
+      { ip: a, interfaces: ['eth0'] },
+      { ip: b, interfaces: ['eth0'] },
+      { ip: c, interfaces: ['eth0', 'eth1'] },
+    ]);
+    assert.equal(await arping(lan.lab, host('cli').ns, 'eth0', b), host('ann').mac);
+    assert.equal(await arping(lan.lab, sideNs, 'eth0', c), '02:00:00:00:bb:01');
+    assert.equal(await arping(lan.lab, sideNs, 'eth0', a), null, 'a is not announced on eth1');
+
+    await ann.setAnnouncementGroups([{ ips: [b], interfaces: ['eth1'] }]);
+    assert.deepEqual(await ann.owned(), [{ ip: b, interfaces: ['eth1'] }]);
+    assert.equal(await arping(lan.lab, host('cli').ns, 'eth0', a), null, 'a released');
+    assert.equal(await arping(lan.lab, sideNs, 'eth0', b), '02:00:00:00:bb:01');
+    await ann.setAnnouncementGroups([]);
+    assert.deepEqual(await ann.owned(), []);
+  });
+
   test('an interface that is down when announced is reported, and announced once it comes up', async () => {
     const vip3 = '192.0.2.131';
     const { ns } = host('ann');
@@ -144,6 +169,25 @@ describe('L2 announcer, interfaces and errors', { concurrency: false }, () => {
             { ip: '192.0.2.113', interfaces: ['eth0'] },
           ]),
         /announcements\[1\]\.ip: 192\.0\.2\.113 is listed more than once/,
+      ],
+      [
+        'bad IP in a group',
+        () => ann.setAnnouncementGroups([{ ips: ['192.0.2.113', 'fe80::zz'], interfaces: ['eth0'] }]),
+        /groups\[0\]\.ips\[1\]: "fe80::zz" is not an IP address/,
+      ],
+      [
+        'IP in two groups',
+        () =>
+          ann.setAnnouncementGroups([
+            { ips: ['192.0.2.113'], interfaces: ['eth0'] },
+            { ips: ['192.0.2.114', '192.0.2.113'], interfaces: ['eth1'] },
+          ]),
+        /groups\[1\]\.ips\[1\]: 192\.0\.2\.113 is listed more than once/,
+      ],
+      [
+        'group without interfaces',
+        () => ann.setAnnouncementGroups([{ ips: ['192.0.2.113'], interfaces: [] }]),
+        /groups\[0\]\.interfaces must name at least one interface/,
       ],
     ];
     for (const [name, call, message] of cases) {

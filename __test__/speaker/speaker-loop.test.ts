@@ -10,7 +10,13 @@ import { Layer2Controller } from '../../src/speaker/layer2-controller.js';
 import { peerConfig } from '../../src/speaker/bgp-peer-config.js';
 import { Speaker } from '../../src/speaker/speaker.js';
 import { desiredL2Statuses, l2StatusName } from '../../src/speaker/service-status.js';
-import type { BgpPeerConfig, BgpRouteGroup, L2Announcement } from '../../src/native/addon.js';
+import type {
+  BgpPeerConfig,
+  BgpRouteGroup,
+  L2Announcement,
+  L2AnnouncementGroup,
+} from '../../src/native/addon.js';
+import { ungroup } from '../../src/layer2/announcement-groups.js';
 import { assumedInterfaces } from '../../src/cli/standalone-command.js';
 import { peer } from '../layer2/fixtures.js';
 import { parseIP, type IPAddress } from '../../src/config/ip.js';
@@ -21,9 +27,9 @@ class FakeL2 {
   calls: L2Announcement[][] = [];
   closed = false;
   fail: string | null = null;
-  setAnnouncements(list: L2Announcement[]) {
+  setAnnouncementGroups(groups: L2AnnouncementGroup[]) {
     if (this.fail) throw new Error(this.fail);
-    this.calls.push(list);
+    this.calls.push(ungroup(groups));
   }
   close() {
     this.closed = true;

@@ -8,7 +8,7 @@ export const CONTROLLER_USAGE = `Usage:
                      [--host ADDR] [--port PORT] [--log-level LEVEL]
       Assign IPs to LoadBalancer Services from the IPAddressPools (one active replica, Lease-elected).
       In-cluster configuration by default. --port (default 7472, 0 = off) serves /metrics,
-      /healthz and /readyz; --log-level is one of debug, info, warn, error (default info).`;
+      /healthz and /readyz; --log-level is one of all, debug, info, warn, error, none (default info).`;
 
 export async function controllerCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {

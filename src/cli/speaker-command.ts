@@ -3,6 +3,7 @@
 import { DEFAULT_NAMESPACE } from '../config/build.js';
 import { parseArgs } from './args.js';
 import type { CommandIO } from './io.js';
+import { parseLogLevel, type LogLevel } from '../observability/logger.js';
 import { monitoringFlag } from '../observability/monitoring-flag.js';
 import { assumedInterfaces } from './standalone-command.js';
 
@@ -28,7 +29,7 @@ Options (environment variable in brackets):
   --l2-refresh-interval MS    re-send gratuitous ARP/NA every MS after the burst (0 = off)
   --host ADDR                 monitoring listen address (default all) [METALLB_HOST]
   --port PORT                 /metrics, /healthz, /readyz port (default 7472, 0 = off) [METALLB_PORT]
-  --log-level LEVEL           debug, info, warn, error (default info)
+  --log-level LEVEL           all, debug, info, warn, error, none (default info)
   -h, --help                  show this help`;
 
 const FLAGS = [
@@ -79,6 +80,13 @@ export async function speakerCommand(argv: readonly string[], io: CommandIO): Pr
     io.stderr(`ferrolb speaker: --l2-refresh-interval: ${refresh} is not a number of milliseconds`);
     return 2;
   }
+  let logLevel: LogLevel;
+  try {
+    logLevel = parseLogLevel(str('log-level', 'METALLB_LOG_LEVEL') ?? 'info');
+  } catch (e) {
+    io.stderr(`ferrolb speaker: ${(e as Error).message}`);
+    return 2;
+  }
   const monitoring = monitoringFlag(str('host', 'METALLB_HOST'), str('port', 'METALLB_PORT') ?? '7472');
   if (typeof monitoring === 'string') {
     io.stderr(`ferrolb speaker: ${monitoring}`);
@@ -103,7 +111,7 @@ export async function speakerCommand(argv: readonly string[], io: CommandIO): Pr
     speakerPodSelector: str('ml-labels', 'METALLB_ML_LABELS'),
     podName: str('pod-name', 'METALLB_POD_NAME'),
     l2RefreshMs: Number(str('l2-refresh-interval') ?? 0),
-    logLevel: str('log-level') ?? 'info',
+    logLevel,
     monitoring,
     io,
   });

@@ -1,4 +1,5 @@
 // `ferrolb standalone [--dry-run] --node-name NAME FILE...`: the speaker without a cluster.
+import { parseLogLevel, type LogLevel } from '../observability/logger.js';
 import { monitoringFlag } from '../observability/monitoring-flag.js';
 import { DEFAULT_NAMESPACE } from '../config/build.js';
 import type { HostInterface } from '../layer2/interfaces.js';
@@ -32,7 +33,7 @@ Options:
   --l2-refresh-interval MS    re-send gratuitous ARP/NA every MS after the burst (0 = off)
   --host ADDR                 monitoring listen address (default all)
   --port PORT                 serve /metrics, /healthz, /readyz on PORT (default off)
-  --log-level LEVEL           debug, info, warn, error (default info)
+  --log-level LEVEL           all, debug, info, warn, error, none (default info)
   -h, --help                  show this help
 `;
 
@@ -133,6 +134,13 @@ export async function standaloneCommand(argv: readonly string[], io: CommandIO):
     io.stderr(`ferrolb standalone: ${monitoring}`);
     return 2;
   }
+  let logLevel: LogLevel;
+  try {
+    logLevel = parseLogLevel(str('log-level') ?? 'info');
+  } catch (e) {
+    io.stderr(`ferrolb standalone: ${(e as Error).message}`);
+    return 2;
+  }
   const { runStandalone } = await import('../standalone/run.js');
   return runStandalone({
     files: args.positional,
@@ -147,7 +155,7 @@ export async function standaloneCommand(argv: readonly string[], io: CommandIO):
       join: str('ml-join') ?? null,
     },
     l2RefreshMs: Number(str('l2-refresh-interval') ?? 0),
-    logLevel: str('log-level') ?? 'info',
+    logLevel,
     monitoring,
     io,
   });

@@ -6,6 +6,7 @@ import { ensureMemberlistSecret } from './memberlist-secret.js';
 import { controllerRegistry } from '../observability/controller-metrics.js';
 import { startMonitoringServer } from '../observability/http-server.js';
 import { monitoringFlag } from '../observability/monitoring-flag.js';
+import { createLogger, parseLogLevel } from '../observability/logger.js';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
@@ -33,22 +34,9 @@ export interface RunningController {
   shutdown(): Promise<void>;
 }
 
-const LEVELS = ['debug', 'info', 'warn', 'error'];
-
-export const jsonLogger = (identity: string, minLevel = 'info'): Logger => {
-  const min = Math.max(0, LEVELS.indexOf(minLevel));
-  const line = (level: string) => (msg: string, fields?: object) => {
-    if (LEVELS.indexOf(level) < min) return;
-    process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level, identity, msg, ...fields })}\n`,
-    );
-  };
-  return { info: line('info'), warn: line('warn'), error: line('error') };
-};
-
 export async function runController(opts: ControllerProcessOptions = {}): Promise<RunningController> {
   const identity = opts.identity ?? `${hostname()}_${process.pid}`;
-  const log = opts.log ?? jsonLogger(identity);
+  const log = opts.log ?? createLogger({ level: 'info', base: { component: 'controller', identity } });
   const kc = loadKubeConfig(opts.kubeconfig);
   const namespace = opts.namespace ?? process.env.METALLB_NAMESPACE ?? 'metallb-system';
   const controller = new AllocationController(kc, {
@@ -125,8 +113,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
     },
   });
-  const level = values['log-level'] ?? 'info';
-  if (!LEVELS.includes(level)) throw new Error(`--log-level: ${level} is not one of ${LEVELS.join(', ')}`);
+  const level = parseLogLevel(values['log-level'] ?? 'info');
   const endpoint = monitoringFlag(values.host ?? null, values.port ?? '7472');
   if (typeof endpoint === 'string') throw new Error(endpoint);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -147,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
         });
   try {
     running = await runController({
-      log: jsonLogger(identity, level),
+      log: createLogger({ level, base: { component: 'controller', identity } }),
       identity,
       ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
       ...(values.namespace ? { namespace: values.namespace } : {}),

@@ -4,4 +4,5 @@ export * from './election.js';
 export * from './interfaces.js';
 export * from './host-interfaces.js';
 export * from './decide.js';
+export * from './announcement-groups.js';
 export { poolForIPs } from './pool-of-ips.js';

@@ -1,13 +1,14 @@
 // The layer 2 Protocol: the node's L2 announcements go to the native L2Announcer as one desired
-// set; the announcer sends gratuitous ARP / unsolicited NA for what is new and stops answering
+// set (grouped by interfaces, the bulk form); the announcer sends gratuitous ARP / unsolicited NA for what is new and stops answering
 // for what left.
 
+import { groupByInterfaces } from '../layer2/announcement-groups.js';
 import type { L2Announcement, L2Announcer } from '../native/addon.js';
 import type { NodePlan } from './node-plan.js';
 import type { Protocol, ProtocolProblem, ShouldAnnounce } from './protocol.js';
 
 /** The part of the native L2Announcer the controller uses (tests may pass a fake). */
-export type L2Port = Pick<L2Announcer, 'setAnnouncements' | 'close'>;
+export type L2Port = Pick<L2Announcer, 'setAnnouncementGroups' | 'close'>;
 
 export class Layer2Controller implements Protocol {
   readonly name = 'layer2' as const;
@@ -37,7 +38,7 @@ export class Layer2Controller implements Protocol {
     const key = JSON.stringify(list);
     if (key === this.lastKey) return;
     try {
-      this.announcer.setAnnouncements(list);
+      this.announcer.setAnnouncementGroups(groupByInterfaces(list));
       this.lastKey = key;
     } catch (e) {
       // All-or-nothing on the native side: nothing changed; retried on the next recompute.

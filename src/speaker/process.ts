@@ -58,22 +58,8 @@ export interface SpeakerProcess {
   stop(): Promise<void>;
 }
 
-const LEVELS = ['debug', 'info', 'warn', 'error'];
-
 /** How long a starting speaker waits to hear from other members before trusting its own view. */
 export const JOIN_SETTLE_MS = 1500;
-
-/** JSON lines on stderr, MetalLB-style fields. */
-export function jsonLog(level: string, node: string): ProcessLog {
-  const min = Math.max(0, LEVELS.indexOf(level));
-  const line = (lvl: string) => (msg: string, fields?: Record<string, unknown>) => {
-    if (LEVELS.indexOf(lvl) < min) return;
-    process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level: lvl, node, msg, ...fields })}\n`,
-    );
-  };
-  return { info: line('info'), warn: line('warn'), error: line('error') };
-}
 
 /** The first global IPv4 address of the host, else a stable one derived from the node name. */
 export function defaultRouterId(nodeName: string): string {

@@ -13,7 +13,8 @@ import { DEFAULT_PORT } from '../speakerlist/index.js';
 import { KubernetesSource } from './kubernetes-source.js';
 import { KubernetesReports } from './kubernetes-reports.js';
 import type { PlanOptions } from './node-plan.js';
-import { jsonLog, startSpeakerProcess, untilSignal, type MemberlistFlags } from './process.js';
+import { createLogger, type LogLevel } from '../observability/logger.js';
+import { startSpeakerProcess, untilSignal, type MemberlistFlags } from './process.js';
 
 export interface KubernetesSpeakerOptions {
   readonly nodeName: string;
@@ -27,7 +28,7 @@ export interface KubernetesSpeakerOptions {
   readonly speakerPodSelector: string | null;
   /** This speaker's pod (downward API); null = find it by selector on this node. */
   readonly podName?: string | null;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
   /** Periodic gratuitous ARP / NA (ms), 0 = off. */
   readonly l2RefreshMs?: number;
   /** /metrics, /healthz, /readyz; null = off. */
@@ -40,7 +41,7 @@ export const DEFAULT_SPEAKER_POD_SELECTOR =
   'app.kubernetes.io/name=ferrolb,app.kubernetes.io/component=speaker';
 
 export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Promise<number> {
-  const log = jsonLog(opts.logLevel, opts.nodeName);
+  const log = createLogger({ level: opts.logLevel, base: { component: 'speaker', node: opts.nodeName } });
   let kc;
   try {
     kc = loadKubeConfig(opts.kubeconfig ?? undefined);

@@ -8,7 +8,8 @@ import { unwatchFile, watchFile } from 'node:fs';
 import type { CommandIO } from '../cli/io.js';
 import type { HostInterface } from '../layer2/interfaces.js';
 import type { PlanOptions } from '../speaker/node-plan.js';
-import { jsonLog, startSpeakerProcess, untilSignal, type MemberlistFlags } from '../speaker/process.js';
+import { createLogger, type LogLevel } from '../observability/logger.js';
+import { startSpeakerProcess, untilSignal, type MemberlistFlags } from '../speaker/process.js';
 import { loadCluster, type ClusterView, type LoadOptions } from './cluster.js';
 import { readSources } from './sources.js';
 
@@ -19,7 +20,7 @@ export interface StandaloneOptions {
   readonly assumedInterfaces: HostInterface[] | null;
   readonly routerId: string | null;
   readonly memberlist: MemberlistFlags;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
   /** /metrics, /healthz, /readyz; null = off. */
   readonly monitoring?: { readonly host: string; readonly port: number } | null;
   /** Periodic gratuitous ARP / NA (ms), 0 = off. */
@@ -36,7 +37,7 @@ const plural = (n: number) => `${n} error${n === 1 ? '' : 's'}`;
 export async function runStandalone(opts: StandaloneOptions): Promise<number> {
   const { io } = opts;
   const nodeName = opts.load.nodeName;
-  const log = jsonLog(opts.logLevel, nodeName);
+  const log = createLogger({ level: opts.logLevel, base: { component: 'standalone', node: nodeName } });
 
   const load = (): Loaded => {
     const read = readSources(opts.files);

@@ -30,6 +30,10 @@ const RECV_BUDGET: usize = 512;
 const RECV_BATCH: usize = 64;
 /// Gratuitous frames per sendmmsg burst.
 const GRATUITOUS_CHUNK: usize = 512;
+/// Room for the largest frame we build (an 86-byte Neighbor Advertisement).
+const FRAME_CAPACITY: usize = 96;
+/// Spare frame buffers kept between bursts: a couple of chunks' worth.
+const SPARE_FRAMES_MAX: usize = 2 * GRATUITOUS_CHUNK;
 /// A host that keeps claiming one of our IPs is reported at most this often.
 const CONFLICT_REPORT_EVERY: Duration = Duration::from_secs(10);
 
@@ -149,7 +153,8 @@ struct Open {
 }
 
 struct Link {
-    name: String,
+    /// Shared with the timer entries of its IPs (thousands of them), which clone it cheaply.
+    name: Arc<str>,
     open: Option<Open>,
     v4: HashMap<Ipv4Addr, Owned>,
     v6: HashMap<Ipv6Addr, Owned>,
@@ -164,7 +169,7 @@ struct Due {
     at: Instant,
     epoch: u64,
     ip: IpAddr,
-    link: String,
+    link: Arc<str>,
 }
 
 /// Gratuitous frames for one interface and family, with the IPs they announce, in order.
@@ -194,6 +199,9 @@ struct Engine {
     rx_meta: Vec<(usize, u8)>,
     tx_bufs: Vec<Vec<u8>>,
     tx_ips: Vec<IpAddr>,
+    /// Frame buffers of sent gratuitous chunks, reused so a burst of thousands of IPs does not
+    /// allocate a buffer per frame.
+    spare_frames: Vec<Vec<u8>>,
     /// (our IP, the MAC of the other host claiming it) seen in the current batch.
     conflicts: Vec<(IpAddr, Mac)>,
 }
@@ -240,7 +248,7 @@ fn group_of(key: [u8; 3]) -> Ipv6Addr {
 impl Link {
     fn new(name: &str) -> Link {
         Link {
-            name: name.to_string(),
+            name: Arc::from(name),
             open: None,
             v4: HashMap::new(),
             v6: HashMap::new(),
@@ -256,7 +264,7 @@ impl Link {
 
     /// Opens the sockets for a present, up interface. EPERM/EACCES become the CAP_NET_RAW text.
     fn open(&mut self, info: LinkInfo) -> Result<(), String> {
-        let name = self.name.clone();
+        let name = self.name.to_string();
         let explain = |e: io::Error| packet_socket_error(&name, &e);
         let arp =
             PacketSocket::open(info.ifindex, ETHERTYPE_ARP, &bpf::ARP_FILTER).map_err(explain)?;
@@ -334,6 +342,7 @@ impl Engine {
             rx_bufs: vec![vec![0; 2048]; RECV_BATCH],
             rx_meta: Vec::with_capacity(RECV_BATCH),
             tx_bufs: Vec::new(),
+            spare_frames: Vec::new(),
             tx_ips: Vec::with_capacity(RECV_BATCH),
             conflicts: Vec::new(),
         }
@@ -366,9 +375,9 @@ impl Engine {
             for link in self.links.values() {
                 if let Some(open) = &link.open {
                     fds.push(pollin(open.arp.raw_fd()));
-                    owners.push((link.name.clone(), SocketKind::Arp));
+                    owners.push((link.name.to_string(), SocketKind::Arp));
                     fds.push(pollin(open.ndp.raw_fd()));
-                    owners.push((link.name.clone(), SocketKind::Ndp));
+                    owners.push((link.name.to_string(), SocketKind::Ndp));
                 }
             }
             let now = Instant::now();
@@ -459,12 +468,12 @@ impl Engine {
                     out.extend(
                         link.v4
                             .iter()
-                            .map(|(ip, o)| (IpAddr::V4(*ip), link.name.clone(), o.counters)),
+                            .map(|(ip, o)| (IpAddr::V4(*ip), link.name.to_string(), o.counters)),
                     );
                     out.extend(
                         link.v6
                             .iter()
-                            .map(|(ip, o)| (IpAddr::V6(*ip), link.name.clone(), o.counters)),
+                            .map(|(ip, o)| (IpAddr::V6(*ip), link.name.to_string(), o.counters)),
                     );
                 }
                 out.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
@@ -474,7 +483,7 @@ impl Engine {
                 let out = self
                     .links
                     .values()
-                    .map(|l| (l.name.clone(), l.counters))
+                    .map(|l| (l.name.to_string(), l.counters))
                     .collect();
                 let _ = reply.send(Ok(out));
             }
@@ -551,6 +560,7 @@ impl Engine {
         let Some(link) = self.links.get_mut(name) else {
             return;
         };
+        let shared = link.name.clone();
         let owned = Owned {
             counters: IpCounters::default(),
             epoch,
@@ -580,7 +590,7 @@ impl Engine {
                 at: now + d,
                 epoch,
                 ip,
-                link: name.to_string(),
+                link: shared,
             }));
         }
     }
@@ -634,6 +644,7 @@ impl Engine {
             let Some(link) = self.links.get_mut(name) else {
                 return;
             };
+            let shared = link.name.clone();
             let owned = match ip {
                 IpAddr::V4(v4) => link.v4.get_mut(&v4),
                 IpAddr::V6(v6) => link.v6.get_mut(&v6),
@@ -646,7 +657,7 @@ impl Engine {
                         at: now + d,
                         epoch,
                         ip,
-                        link: name.to_string(),
+                        link: shared,
                     }));
                 }
             }
@@ -821,7 +832,7 @@ impl Engine {
     fn fire_due(&mut self) {
         let now = Instant::now();
         // Per interface and family: IPv4 frames leave on the ARP socket, IPv6 on the NDP one.
-        let mut batches: BTreeMap<(String, bool), Batch> = BTreeMap::new();
+        let mut batches: BTreeMap<(Arc<str>, bool), Batch> = BTreeMap::new();
         while let Some(Reverse(d)) = self.due.peek() {
             if d.at > now {
                 break;
@@ -829,7 +840,7 @@ impl Engine {
             let Some(Reverse(d)) = self.due.pop() else {
                 break;
             };
-            let Some(link) = self.links.get_mut(&d.link) else {
+            let Some(link) = self.links.get_mut(&*d.link) else {
                 continue;
             };
             let owned = match d.ip {
@@ -862,15 +873,15 @@ impl Engine {
             let batch = batches.entry(key.clone()).or_default();
             match d.ip {
                 IpAddr::V4(v4) => {
-                    let mut f = Vec::with_capacity(60);
+                    let mut f = spare_frame(&mut self.spare_frames);
                     arp::gratuitous_request(&mut f, mac, v4);
                     batch.frames.push(f);
-                    let mut f = Vec::with_capacity(60);
+                    let mut f = spare_frame(&mut self.spare_frames);
                     arp::gratuitous_reply(&mut f, mac, v4);
                     batch.frames.push(f);
                 }
                 IpAddr::V6(v6) => {
-                    let mut f = Vec::with_capacity(86);
+                    let mut f = spare_frame(&mut self.spare_frames);
                     ndp::unsolicited_advertisement(&mut f, mac, &v6);
                     batch.frames.push(f);
                 }
@@ -918,13 +929,24 @@ impl Engine {
             );
             self.event(EventKind::Error, name, msg);
         }
+        if self.spare_frames.len() < SPARE_FRAMES_MAX {
+            self.spare_frames.extend(frames);
+        }
     }
 
     fn shutdown(&mut self) {
+        self.spare_frames = Vec::new();
         // Dropping the sockets leaves every multicast group they joined.
         self.links.clear();
         self.due.clear();
     }
+}
+
+/// A cleared frame buffer, recycled when one is spare.
+fn spare_frame(spare: &mut Vec<Vec<u8>>) -> Vec<u8> {
+    spare
+        .pop()
+        .unwrap_or_else(|| Vec::with_capacity(FRAME_CAPACITY))
 }
 
 /// ARP receive path: validate, count, and write the answer to a request for an owned IP into

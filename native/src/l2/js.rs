@@ -34,6 +34,16 @@ pub struct L2Announcement {
     pub interfaces: Vec<String>,
 }
 
+/// Many IPs announced on the same interfaces: the bulk form of the desired set. Thousands of
+/// IPs cost one object and one array, not an object each.
+#[napi(object)]
+pub struct L2AnnouncementGroup {
+    /// IPv4 or IPv6 addresses (text).
+    pub ips: Vec<String>,
+    /// Interface names, at least one.
+    pub interfaces: Vec<String>,
+}
+
 /// An event from the announcer's thread.
 #[napi(object)]
 pub struct L2Event {
@@ -171,6 +181,28 @@ impl L2Announcer {
                 return Err(invalid(format!(
                     "announcements[{i}].ip: {ip} is listed more than once"
                 )));
+            }
+        }
+        self.handle()?
+            .call(|r| Command::Set(desired, r))
+            .map_err(Error::from_reason)
+    }
+
+    /// Same as `setAnnouncements`, with IPs grouped by the interfaces they go on; an IP may
+    /// appear in one group only.
+    #[napi]
+    pub fn set_announcement_groups(&self, groups: Vec<L2AnnouncementGroup>) -> Result<()> {
+        let mut desired = Desired::new();
+        for (g, group) in groups.iter().enumerate() {
+            let ifs = interfaces_of(&format!("groups[{g}].interfaces"), &group.interfaces)?;
+            for (i, text) in group.ips.iter().enumerate() {
+                let ip = parse_service_ip(text)
+                    .map_err(|e| invalid(format!("groups[{g}].ips[{i}]: {e}")))?;
+                if desired.insert(ip, ifs.clone()).is_some() {
+                    return Err(invalid(format!(
+                        "groups[{g}].ips[{i}]: {ip} is listed more than once"
+                    )));
+                }
             }
         }
         self.handle()?
