@@ -30,12 +30,14 @@ class FakeApi {
   private notFound(): never {
     throw Object.assign(new Error('not found'), { code: 404 });
   }
-  listNamespacedCustomObject = async () => {
+  listNamespacedCustomObject = async (a: { labelSelector: string }) => {
     this.check('list');
-    return { items: [...this.objects.values()] };
+    const [k = '', v] = a.labelSelector.split('=');
+    return { items: [...this.objects.values()].filter((o) => o.metadata.labels?.[k] === v) };
   };
   createNamespacedCustomObject = async (a: { body: Obj }) => {
     this.check(`create ${a.body.metadata.name}`);
+    if (this.objects.has(a.body.metadata.name)) throw Object.assign(new Error('exists'), { code: 409 });
     this.objects.set(a.body.metadata.name, structuredClone(a.body));
     return a.body;
   };
@@ -117,7 +119,7 @@ describe('ServiceStatusWriter', () => {
   it("adopts an object of this node's previous pod, and recreates one deleted behind its back", async () => {
     const { api, desired, w } = setup();
     api.objects.set('bgp-a', {
-      metadata: { name: 'bgp-a', ownerReferences: [{ uid: 'uid-old' }] },
+      metadata: { name: 'bgp-a', labels: { 'metallb.io/node': 'n1' }, ownerReferences: [{ uid: 'uid-old' }] },
       status: body('a', ['r1']),
     });
     desired.current = new Map([
@@ -141,10 +143,21 @@ describe('ServiceStatusWriter', () => {
     assert.deepEqual((api.objects.get('bgp-b')?.status as BgpStatusBody).peers, ['r2']);
   });
 
+  it('an object of that name without our node label (so not listed) is taken over, not fought over', async () => {
+    const { api, desired, warnings, w } = setup();
+    api.objects.set('bgp-a', { metadata: { name: 'bgp-a' } });
+    desired.current = new Map([['bgp-a', body('a', ['r1'])]]);
+    await w.update(plan);
+    assert.deepEqual(api.callsFor('bgp-a'), ['create', 'patch', 'status']);
+    assert.equal(api.objects.get('bgp-a')?.metadata.labels?.['metallb.io/node'], 'n1');
+    assert.deepEqual(api.objects.get('bgp-a')?.metadata.ownerReferences, [OWNER]);
+    assert.deepEqual(warnings, []);
+  });
+
   it('without an owner, objects carry none and others are left as they are', async () => {
     const { api, desired, w } = setup(null);
     api.objects.set('bgp-a', {
-      metadata: { name: 'bgp-a', ownerReferences: [{ uid: 'uid-old' }] },
+      metadata: { name: 'bgp-a', labels: { 'metallb.io/node': 'n1' }, ownerReferences: [{ uid: 'uid-old' }] },
       status: body('a', ['r1']),
     });
     desired.current = new Map([

@@ -29,6 +29,7 @@ interface ListedObject {
 }
 
 const isNotFound = (e: unknown) => (e as { code?: number }).code === 404;
+const isConflict = (e: unknown) => (e as { code?: number }).code === 409;
 
 /** Writes in flight per kind: thousands of Services after a restart, without a request storm. */
 const WRITE_CONCURRENCY = 8;
@@ -142,19 +143,23 @@ export class ServiceStatusWriter<B extends StatusBody> {
 
   private async write(name: string, body: B, known: Known | undefined): Promise<void> {
     const ns = this.namespace;
-    if (!known) await this.create(name, body);
-    else if (!known.owned) {
-      // Left by this node's previous pod: take it over before the garbage collector removes it.
-      await this.client
-        .patchNamespacedCustomObject(
-          { ...this.api, namespace: ns, name, body: { metadata: this.metadata(name, body) } },
-          MERGE_PATCH,
-        )
-        .catch(async (e: unknown) => {
-          if (!isNotFound(e)) throw e;
-          await this.create(name, body);
-        });
-    }
+    // Labels and owner onto an object we did not create (this node's previous pod, or one
+    // without our node label): take it over before the garbage collector removes it.
+    const adopt = () =>
+      this.client.patchNamespacedCustomObject(
+        { ...this.api, namespace: ns, name, body: { metadata: this.metadata(name, body) } },
+        MERGE_PATCH,
+      );
+    if (!known)
+      await this.create(name, body).catch(async (e: unknown) => {
+        if (!isConflict(e)) throw e;
+        await adopt();
+      });
+    else if (!known.owned)
+      await adopt().catch(async (e: unknown) => {
+        if (!isNotFound(e)) throw e;
+        await this.create(name, body);
+      });
     const patchStatus = () =>
       this.client.patchNamespacedCustomObjectStatus(
         { ...this.api, namespace: ns, name, body: { status: body } },
