@@ -18,7 +18,7 @@ import { BgpController } from '../../src/speaker/bgp-controller.js';
 import { KubernetesSource } from '../../src/speaker/kubernetes-source.js';
 import { Layer2Controller } from '../../src/speaker/layer2-controller.js';
 import { Speaker } from '../../src/speaker/speaker.js';
-import { L2StatusWriter } from '../../src/speaker/l2-status.js';
+import { KubernetesReports } from '../../src/speaker/kubernetes-reports.js';
 import { assumedInterfaces } from '../../src/cli/standalone-command.js';
 import {
   createService,
@@ -57,18 +57,23 @@ interface TestSpeaker {
   rec: Recorder;
   speaker: Speaker;
   source: KubernetesSource;
-  statuses: L2StatusWriter;
+  reports: KubernetesReports;
 }
 
 function makeSpeaker(env: KubeEnv, name: string): TestSpeaker {
   const rec = new Recorder();
-  const statuses = new L2StatusWriter(env.custom, METALLB_NS, name, () => quiet.warn());
+  const reports = new KubernetesReports(env.kc, {
+    namespace: METALLB_NS,
+    nodeName: name,
+    owner: null,
+    warn: () => quiet.warn(),
+  });
   const speaker = new Speaker({
     nodeName: name,
     ignoreExcludeLB: false,
     log: quiet,
     protocols: [new Layer2Controller(rec.l2Port), new BgpController(rec.bgpPort)],
-    onPlan: (plan) => void statuses.update(plan),
+    onPlan: (plan) => reports.onPlan(plan),
   });
   speaker.update({ interfaces: assumedInterfaces('eth0') });
   const source = new KubernetesSource(env.kc, {
@@ -78,7 +83,7 @@ function makeSpeaker(env: KubeEnv, name: string): TestSpeaker {
     log: quiet,
     onChange: (s) => speaker.update(s),
   });
-  return { name, rec, speaker, source, statuses };
+  return { name, rec, speaker, source, reports };
 }
 
 const metallb = (

@@ -196,10 +196,14 @@ describe('allocation controller on a real API server', () => {
         namespace: METALLB_NS,
         plural: 'configurationstates',
         name: 'controller',
-      })) as { status?: { result?: string; errorSummary?: string } };
-      return o.status?.result === 'Invalid' ? o.status : undefined;
+      })) as {
+        metadata?: { labels?: Record<string, string> };
+        status?: { result?: string; errorSummary?: string };
+      };
+      return o.status?.result === 'Invalid' ? { ...o.status, labels: o.metadata?.labels } : undefined;
     });
     assert.match(state.errorSummary ?? '', /IPAddressPool\/metallb-system\/overlap/);
+    assert.deepEqual(state.labels, { 'metallb.io/component-type': 'controller' });
     assert.ok(ctl.controller.activeConfig()?.pools.some((p) => p.name === 'main'));
     assert.ok(!ctl.controller.activeConfig()?.pools.some((p) => p.name === 'overlap'));
     // Allocation still works from the last good configuration.

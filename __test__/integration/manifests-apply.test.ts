@@ -186,6 +186,27 @@ const speakerAccess: Access[] = [
   ['patch', 'metallb.io/ipaddresspools/status', NS, false],
   ['patch', 'metallb.io/configurationstates/status', NS, true],
   ['update', 'metallb.io/configurationstates', 'app', false],
+  // Status objects and events of the speaker's own reports (issue #6).
+  ['create', 'metallb.io/servicebgpstatuses', NS, true],
+  ['update', 'metallb.io/servicebgpstatuses', NS, true],
+  ['patch', 'metallb.io/servicebgpstatuses', NS, true],
+  ['patch', 'metallb.io/servicebgpstatuses/status', NS, true],
+  ['update', 'metallb.io/servicebgpstatuses/status', NS, true],
+  ['list', 'metallb.io/servicebgpstatuses', NS, true],
+  ['create', 'metallb.io/servicebgpstatuses', 'app', false],
+  ['get', 'metallb.io/configurationstates', NS, true],
+  ['create', 'metallb.io/configurationstates', NS, true],
+  ['update', 'metallb.io/configurationstates', NS, true],
+  ['patch', 'metallb.io/configurationstates', NS, true],
+  ['delete', 'metallb.io/configurationstates', NS, true],
+  ['update', 'metallb.io/configurationstates/status', NS, true],
+  ['patch', 'core/events', 'app', true],
+  ['update', 'core/events', 'app', false],
+  ['delete', 'core/events', 'app', false],
+  ['get', 'core/pods', NS, true, 'ferrolb-speaker-abcde'],
+  ['get', 'core/pods', 'app', false],
+  ['create', 'core/pods', NS, false],
+  ['delete', 'core/pods', NS, false],
 ];
 
 describe('RBAC applied to a real API server', () => {

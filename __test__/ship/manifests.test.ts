@@ -81,12 +81,14 @@ const expectedPermissions: Record<string, string[]> = {
       `metallb.io/${r}/status: update`,
       `metallb.io/${r}/status: patch`,
     ]),
-    'metallb.io/configurationstates: create',
+    ...['get', 'create', 'update', 'patch', 'delete'].map((v) => `metallb.io/configurationstates: ${v}`),
+    'metallb.io/configurationstates/status: update',
     'metallb.io/configurationstates/status: patch',
     'core/secrets: list',
     'core/secrets: watch',
     'core/configmaps: list',
     'core/configmaps: watch',
+    'core/pods: get',
     'core/pods: list',
     'core/pods: watch',
   ],
@@ -217,6 +219,8 @@ describe('manifests/ (kustomize build)', () => {
     assert.deepEqual(c.readinessProbe?.httpGet, { path: '/readyz', port: 'monitoring' });
     assert.deepEqual(env(c, 'METALLB_NODE_NAME'), { fieldRef: 'spec.nodeName' });
     assert.deepEqual(env(c, 'FERROLB_NODE_NAME'), { fieldRef: 'spec.nodeName' });
+    // The speaker's own pod owns its status objects and ConfigurationState.
+    assert.deepEqual(env(c, 'METALLB_POD_NAME'), { fieldRef: 'metadata.name' });
     assert.deepEqual(env(c, 'METALLB_ML_BIND_PORT'), { value: '7946' });
 
     // Memberlist finds the other speakers by METALLB_ML_LABELS: they must select this very pod.

@@ -9,7 +9,7 @@ import { BgpController } from '../../src/speaker/bgp-controller.js';
 import { Layer2Controller } from '../../src/speaker/layer2-controller.js';
 import { peerConfig } from '../../src/speaker/bgp-peer-config.js';
 import { Speaker } from '../../src/speaker/speaker.js';
-import { desiredL2Statuses, l2StatusName } from '../../src/speaker/l2-status.js';
+import { desiredL2Statuses, l2StatusName } from '../../src/speaker/service-status.js';
 import type {
   BgpPeerConfig,
   BgpRouteGroup,

@@ -15,6 +15,8 @@ Options (environment variable in brackets):
   --node-name NAME            this node [METALLB_NODE_NAME]
   --kubeconfig FILE           kubeconfig (default: in-cluster) [KUBECONFIG]
   -n, --namespace NS          namespace of the MetalLB objects (default ${DEFAULT_NAMESPACE}) [METALLB_NAMESPACE]
+  --pod-name NAME             this speaker's pod, owner of its status objects [METALLB_POD_NAME]
+                              (default: the --ml-labels pod on this node)
   --lb-class CLASS            only serve Services of this loadBalancerClass
   --ignore-exclude-lb         ignore the exclude-from-external-load-balancers node label
   --router-id IP              BGP router id (default: the first IPv4 address of the host)
@@ -34,6 +36,7 @@ const FLAGS = [
   { name: 'node-name', takesValue: true },
   { name: 'kubeconfig', takesValue: true },
   { name: 'namespace', alias: 'n', takesValue: true },
+  { name: 'pod-name', takesValue: true },
   { name: 'lb-class', takesValue: true },
   { name: 'ignore-exclude-lb', takesValue: false },
   { name: 'router-id', takesValue: true },
@@ -106,6 +109,7 @@ export async function speakerCommand(argv: readonly string[], io: CommandIO): Pr
       join: str('ml-join'),
     },
     speakerPodSelector: str('ml-labels', 'METALLB_ML_LABELS'),
+    podName: str('pod-name', 'METALLB_POD_NAME'),
     l2RefreshMs: Number(str('l2-refresh-interval') ?? 0),
     logLevel,
     monitoring,

@@ -22,7 +22,7 @@ import { formatError } from '../config/errors.js';
 import type { Config, ConfigError, Labels, Pool, RawObject, ServiceInput } from '../config/model.js';
 import { parseService } from '../config/service.js';
 import { ConfigStore } from '../config/store.js';
-import { ConfigurationStatePublisher } from '../k8s/configuration-state.js';
+import { ConfigurationStatePublisher, LABEL_COMPONENT_TYPE } from '../k8s/configuration-state.js';
 import { EventRecorder, type EventTarget } from '../k8s/events.js';
 import type { ChangeKind, Watched } from '../k8s/informer.js';
 import { apiVersionOfKind, KINDS, watchKind, type KindName } from '../k8s/resources.js';
@@ -115,7 +115,9 @@ export class AllocationController {
       (m, e) => this.log.warn(m, { err: String(e) }),
     );
     this.store = new ConfigStore({ namespace: this.namespace });
-    this.configState = new ConfigurationStatePublisher(this.custom, this.namespace, 'controller');
+    this.configState = new ConfigurationStatePublisher(this.custom, this.namespace, 'controller', {
+      labels: { [LABEL_COMPONENT_TYPE]: 'controller' },
+    });
     this.allocator = new Allocator([], {
       lbClass: opts.lbClass ?? null,
       namespaceLabels: (ns) => this.namespaceLabels(ns),

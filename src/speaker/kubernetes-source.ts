@@ -12,6 +12,7 @@ import {
   parseService,
   toRawObject,
   type Config,
+  type ConfigError,
   type RawObject,
 } from '../config/index.js';
 import type { ChangeKind, Watched } from '../k8s/informer.js';
@@ -52,6 +53,8 @@ export interface KubernetesSourceOptions {
   /** Speaker pods (for speakerlist seeds): label selector in the namespace; null = none. */
   readonly speakerPodSelector?: string | null;
   readonly onSpeakerPods?: (ips: string[]) => void;
+  /** The verdict on every configuration read: no errors = valid (ConfigurationState). */
+  readonly onConfigVerdict?: (errors: readonly ConfigError[]) => void;
 }
 
 const plain = (o: KubernetesObject) => JSON.parse(JSON.stringify(o)) as Record<string, unknown>;
@@ -125,6 +128,12 @@ export class KubernetesSource {
     });
   }
 
+  /** The Service's metadata.uid from the cache (Events name it), undefined when unknown. */
+  serviceUid(key: string): string | undefined {
+    const slash = key.indexOf('/');
+    return this.services.get(key.slice(slash + 1), key.slice(0, slash))?.metadata?.uid;
+  }
+
   private announcePods(): void {
     if (!this.pods) return;
     const ips = this.pods
@@ -144,6 +153,7 @@ export class KubernetesSource {
         if (object) objects.push(object);
       }
     const r = this.store.update(objects);
+    this.opts.onConfigVerdict?.(r.accepted ? [] : r.errors);
     if (!r.accepted) {
       const text = r.errors.map(formatError).join('\n');
       if (text !== this.lastErrors) {

@@ -1,13 +1,17 @@
 // `ferrolb speaker` as a process: the Kubernetes source feeds the speaker process; speaker pods
-// found by label become speakerlist seeds. SIGTERM/SIGINT stop it gracefully.
-import { CustomObjectsApi } from '@kubernetes/client-node';
+// found by label become speakerlist seeds; statuses, Events and the ConfigurationState report
+// back (owned by the speaker's pod). SIGTERM/SIGINT stop it gracefully.
+import { hostname } from 'node:os';
+
+import { CoreV1Api } from '@kubernetes/client-node';
 
 import type { CommandIO } from '../cli/io.js';
 import { loadKubeConfig } from '../k8s/client.js';
+import { findOwnPod } from '../k8s/owner-pod.js';
 import type { HostInterface } from '../layer2/interfaces.js';
 import { DEFAULT_PORT } from '../speakerlist/index.js';
 import { KubernetesSource } from './kubernetes-source.js';
-import { L2StatusWriter } from './l2-status.js';
+import { KubernetesReports } from './kubernetes-reports.js';
 import type { PlanOptions } from './node-plan.js';
 import { createLogger, type LogLevel } from '../observability/logger.js';
 import { startSpeakerProcess, untilSignal, type MemberlistFlags } from './process.js';
@@ -22,6 +26,8 @@ export interface KubernetesSpeakerOptions {
   readonly assumedInterfaces: HostInterface[] | null;
   readonly memberlist: MemberlistFlags;
   readonly speakerPodSelector: string | null;
+  /** This speaker's pod (downward API); null = find it by selector on this node. */
+  readonly podName?: string | null;
   readonly logLevel: LogLevel;
   /** Periodic gratuitous ARP / NA (ms), 0 = off. */
   readonly l2RefreshMs?: number;
@@ -29,6 +35,10 @@ export interface KubernetesSpeakerOptions {
   readonly monitoring?: { readonly host: string; readonly port: number } | null;
   readonly io: CommandIO;
 }
+
+/** The speaker pods' labels in manifests/speaker when --ml-labels is not given. */
+export const DEFAULT_SPEAKER_POD_SELECTOR =
+  'app.kubernetes.io/name=ferrolb,app.kubernetes.io/component=speaker';
 
 export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Promise<number> {
   const log = createLogger({ level: opts.logLevel, base: { component: 'speaker', node: opts.nodeName } });
@@ -39,12 +49,24 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
     opts.io.stderr(`ferrolb speaker: ${(e as Error).message}`);
     return 2;
   }
-  const statuses = new L2StatusWriter(
-    kc.makeApiClient(CustomObjectsApi),
-    opts.namespace,
-    opts.nodeName,
-    log.warn,
-  );
+  // Status objects are owned by our pod so they vanish with it; outside a pod there is no owner.
+  const own = await findOwnPod(kc.makeApiClient(CoreV1Api), {
+    namespace: opts.namespace,
+    podName: opts.podName ?? null,
+    nodeName: opts.nodeName,
+    labelSelector: opts.speakerPodSelector ?? DEFAULT_SPEAKER_POD_SELECTOR,
+    hostname: hostname(),
+  });
+  if (own.owner) log.info('status objects owned by the speaker pod', { pod: own.how });
+  else log.info('status objects without owner: speaker pod not found', { reason: own.reason });
+  let source: KubernetesSource | null = null;
+  const reports = new KubernetesReports(kc, {
+    namespace: opts.namespace,
+    nodeName: opts.nodeName,
+    owner: own.owner,
+    serviceUid: (key) => source?.serviceUid(key),
+    warn: log.warn,
+  });
   let proc;
   try {
     proc = await startSpeakerProcess({
@@ -55,7 +77,7 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
       memberlist: opts.memberlist,
       log,
       ...(opts.l2RefreshMs ? { l2RefreshMs: opts.l2RefreshMs } : {}),
-      onPlan: (plan) => void statuses.update(plan),
+      onPlan: (plan) => reports.onPlan(plan),
       monitoring: opts.monitoring ?? null,
     });
   } catch (e) {
@@ -64,7 +86,7 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
   }
   const p = proc;
   const port = opts.memberlist.bindPort === null ? DEFAULT_PORT : Number(opts.memberlist.bindPort);
-  const source = new KubernetesSource(kc, {
+  source = new KubernetesSource(kc, {
     namespace: opts.namespace,
     lbClass: opts.lbClass,
     membership: p.members !== null,
@@ -72,6 +94,7 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
     onChange: (state) => p.speaker.update(state),
     speakerPodSelector: p.members ? opts.speakerPodSelector : null,
     onSpeakerPods: (ips) => p.join(ips.map((host) => ({ host, port }))),
+    onConfigVerdict: (errors) => reports.onConfigVerdict(errors),
   });
   try {
     await source.start();
@@ -86,8 +109,7 @@ export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Prom
   log.info('stopping', { signal });
   await source.stop();
   await p.stop();
-  await statuses.flush();
-  await statuses.clear();
+  await reports.stop();
   log.info('stopped');
   return 0;
 }
