@@ -10,7 +10,7 @@ import { TYPE, WirePeer, keepalive, open } from '../helpers/bgp-wire.js';
 const LOCAL_AS = 64512;
 const PEER_AS = 64513;
 const PEER_IP = '127.0.15.1';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('BGP keepalive timer', { concurrency: false }, () => {
   let speaker: BgpSpeaker;
