@@ -12,7 +12,7 @@
 #   NODE_IMAGE          Node 24 LTS with npm, for the build platform (npm ci, tsc, napi CLI)
 #   RUST_IMAGE          Rust toolchain with rustup and apt (Debian 12, same glibc as the runtime)
 #   NODE_RUNTIME_IMAGE  slim Node 24 LTS for the target platform; must provide /usr/bin/env and
-#                       `node` on PATH (the entrypoint is a `#!/usr/bin/env node` script)
+#                       `node` on PATH (the entrypoint is a `#!/usr/bin/env -S node --max-semi-space-size=2` script)
 ARG NODE_IMAGE=docker.io/library/node:24-bookworm
 ARG RUST_IMAGE=docker.io/library/rust:1-bookworm
 ARG NODE_RUNTIME_IMAGE=docker.io/library/node:24-bookworm-slim

@@ -15,6 +15,7 @@ import {
 } from '@kubernetes/client-node';
 
 import { reuseConnections } from '../../src/k8s/client.js';
+import { cliNodeFlags } from './cli-node-flags.js';
 
 const run = promisify(execFile);
 export const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -245,6 +246,7 @@ export function spawnController(
   const child = spawn(
     process.execPath,
     [
+      ...cliNodeFlags(),
       '--import',
       'tsx',
       join(repoRoot, 'src', 'controller', 'run.ts'),

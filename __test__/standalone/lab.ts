@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseBirdRoutes, type RibEntry } from '../helpers/bgp-daemons.js';
 import { run } from '../helpers/run.js';
 import { waitFor } from '../helpers/wait.js';
+import { cliNodeFlags } from '../helpers/cli-node-flags.js';
 import { NetnsLab } from '../helpers/netns.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -131,6 +132,7 @@ ${neighbors}
       s.ns,
       process.execPath,
       [
+        ...cliNodeFlags(),
         ...(process.env.FERROLB_LAB_BUILT === '1' ? [builtCli] : ['--import', 'tsx', cli]),
         'standalone',
         '--node-name',

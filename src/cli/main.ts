@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// (A small young generation: the daemons are idle between bursts of work, and V8's default 16 MiB
+// semi-spaces stay committed after a burst, ~60 MiB of RSS for nothing. Tests and benchmarks
+// start node with these same flags, read from this line: cliNodeFlags() in __test__/helpers.)
 // The `ferrolb` command: a small dispatcher. Each subcommand is `(argv, io) => exit code` (sync or
 // async); `speaker`, `controller` and `standalone` register here the same way as `config`.
 import { readFileSync, realpathSync } from 'node:fs';
