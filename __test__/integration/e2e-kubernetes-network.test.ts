@@ -1,0 +1,285 @@
+// One-host end to end with Kubernetes, all real: kube-apiserver + etcd, one `ferrolb controller`
+// process, and three `ferrolb speaker` processes, each in its own network namespace on one LAN
+// with BIRD in a router namespace and a client namespace (../kubernetes-lab/lab.ts). Behaviour is
+// read where users see it: BIRD's RIB and sessions, the client's arping/ndisc6 and neighbour
+// table, and the objects in the apiserver.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { createService, waitForIngress, type KubeEnv } from '../helpers/kube.js';
+import { Capture, arping, kernelResolve, macString, ndisc6, neigh } from '../helpers/l2-tools.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { KubernetesLab } from '../kubernetes-lab/lab.js';
+import {
+  EXCLUDE_LB_LABEL,
+  createMetalLB,
+  labelNode,
+  listL2Statuses,
+  patchMetalLB,
+  setEndpoints,
+} from '../kubernetes-lab/objects.js';
+import { ASN, ROUTER_IP, electionOrder, nodeIP } from '../standalone/lab.js';
+
+const nodes = ['node1', 'node2', 'node3'];
+const idx = (node: string) => nodes.indexOf(node) + 1;
+
+describe(
+  'kubernetes e2e on the network: controller, three speakers, BIRD, a client',
+  { timeout: 240_000 },
+  () => {
+    let lab: KubernetesLab;
+    let env: KubeEnv;
+    const fail = (e: Error): never => assert.fail(`${e.message}\n${lab.logs()}`);
+    const mac = (node: string) => lab.net.macs.get(node);
+    const clientNs = () => lab.net.clientNs;
+    /** The client's neighbour entry for `ip` (its MAC), after making the kernel resolve it. */
+    const clientNeigh = async (ip: string) => (await neigh(lab.net.lab, clientNs(), 'eth0', ip))?.lladdr;
+    /** Next hops of every path BIRD holds for `prefix`, sorted. */
+    const nextHops = async (prefix: string) => (await lab.net.paths(prefix)).map((p) => p.nextHop).sort();
+    const sessions = async (names: string[]) =>
+      (await lab.net.sessionSince()).filter((l) => names.includes(l.split(' ')[0] ?? ''));
+    /** Every MAC that answers one ARP request for `ip` (captured on the client): exactly one owner. */
+    const arpAnswerers = async (ip: string) => {
+      const cap = await Capture.start(lab.net.lab, clientNs(), 'eth0', 'arp and arp[6:2] = 2');
+      await arping(lab.net.lab, clientNs(), 'eth0', ip);
+      await sleep(300); // late duplicates
+      const target = ip.split('.').map(Number).join();
+      return [
+        ...new Set(
+          (await cap.frames())
+            .filter((f) => [...f.data.subarray(28, 32)].join() === target)
+            .map((f) => macString(f.data.subarray(22, 28))),
+        ),
+      ];
+    };
+
+    // Filled in as the scenarios go.
+    let webIPs: string[] = [];
+    let apiPrefix = '';
+
+    before(async () => {
+      lab = await KubernetesLab.create(3);
+      env = lab.env;
+      await createMetalLB(env, 'IPAddressPool', 'ipaddresspools', 'lan', {
+        addresses: ['10.77.0.200-10.77.0.210', 'fd00:77::200-fd00:77::210'],
+      });
+      await createMetalLB(env, 'L2Advertisement', 'l2advertisements', 'lan', { ipAddressPools: ['lan'] });
+      await createMetalLB(env, 'IPAddressPool', 'ipaddresspools', 'public', {
+        addresses: ['198.51.100.0/28'],
+        autoAssign: false,
+      });
+      await createMetalLB(env, 'BGPPeer', 'bgppeers', 'router', {
+        myASN: ASN,
+        peerASN: ASN,
+        peerAddress: ROUTER_IP,
+      });
+      await createMetalLB(env, 'BGPAdvertisement', 'bgpadvertisements', 'public', {
+        ipAddressPools: ['public'],
+        communities: ['64512:10'],
+        localPref: 150,
+      });
+      for (const i of [1, 2, 3]) lab.startSpeaker(i);
+    });
+    after(async () => {
+      await lab?.destroy();
+    });
+
+    it("L2, IPv4: the controller allocates, the client's ARP resolves to the elected node, ServiceL2Status names it", async () => {
+      await createService(env, 'web', { ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] });
+      await setEndpoints(env, 'web', [{ node: 'node1', ip: '10.244.1.5' }]);
+      webIPs = await waitForIngress(env, 'web', (ips) => ips.length === 2);
+      assert.deepEqual(webIPs, ['10.77.0.200', 'fd00:77::200']);
+      const owner = electionOrder(nodes, webIPs[0] as string)[0] as string;
+      const answer = await waitFor(
+        'an ARP answer for the web IP',
+        () => arping(lab.net.lab, clientNs(), 'eth0', '10.77.0.200').then((m) => m ?? undefined),
+        { timeoutMs: 60_000 },
+      ).catch(fail);
+      assert.equal(answer, mac(owner), `answered by ${answer}; elected ${owner}\n${lab.logs()}`);
+      assert.deepEqual(await arpAnswerers('10.77.0.200'), [mac(owner)], 'only the elected node answers');
+      const statuses = await waitFor('the ServiceL2Status of web', async () => {
+        const l = (await listL2Statuses(env)).filter((s) => s.status?.serviceName === 'web');
+        return l.length === 1 && l[0]?.status?.node ? l : undefined;
+      }).catch(fail);
+      assert.equal(statuses[0]?.status?.node, owner);
+      assert.equal(statuses[0]?.status?.serviceNamespace, 'default');
+    });
+
+    it('L2, IPv6: ndisc6 from the client is answered with the same elected node’s MAC', async () => {
+      const owner = electionOrder(nodes, webIPs[0] as string)[0] as string;
+      const answer = await waitFor('a neighbour advertisement for the web IPv6', () =>
+        ndisc6(lab.net.lab, clientNs(), 'eth0', 'fd00:77::200').then((m) => m ?? undefined),
+      ).catch(fail);
+      assert.equal(answer, mac(owner));
+    });
+
+    it('BGP: BIRD holds the route from all three nodes (ECMP) with the community and LOCAL_PREF', async () => {
+      await createService(env, 'api', { annotations: { 'metallb.io/address-pool': 'public' } });
+      await setEndpoints(env, 'api', [{ node: 'node1', ip: '10.244.1.6' }]);
+      const [ip] = await waitForIngress(env, 'api');
+      apiPrefix = `${ip}/32`;
+      const paths = await waitFor(
+        'three paths at BIRD',
+        async () => {
+          const p = await lab.net.paths(apiPrefix);
+          return p.length === 3 ? p : undefined;
+        },
+        { timeoutMs: 60_000 },
+      ).catch(fail);
+      assert.deepEqual(paths.map((p) => p.nextHop).sort(), [nodeIP(1), nodeIP(2), nodeIP(3)]);
+      for (const p of paths) {
+        assert.equal(p.localPref, 150);
+        assert.deepEqual(p.communities, ['64512:10']);
+      }
+      await waitFor(
+        'ECMP in the router kernel',
+        async () =>
+          (await lab.net.kernelNextHops(apiPrefix)).join() === [nodeIP(1), nodeIP(2), nodeIP(3)].join(),
+      );
+    });
+
+    it('BGP: a new community and LOCAL_PREF in the BGPAdvertisement reach BIRD without a session reset', async () => {
+      const before = await lab.net.sessionSince();
+      assert.equal(before.length, 3);
+      await patchMetalLB(env, 'bgpadvertisements', 'public', { communities: ['64512:20'], localPref: 250 });
+      await waitFor('the new attributes on all three paths', async () => {
+        const p = await lab.net.paths(apiPrefix);
+        return p.length === 3 && p.every((x) => x.localPref === 250 && x.communities.join() === '64512:20');
+      }).catch(fail);
+      assert.deepEqual(await lab.net.sessionSince(), before);
+    });
+
+    it("BGP: a nodeSelector on the BGPPeer drops node3's session only; removing it brings node3 back", async () => {
+      const kept = await sessions(['node1', 'node2']);
+      await patchMetalLB(env, 'bgppeers', 'router', {
+        nodeSelectors: [
+          {
+            matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node1', 'node2'] }],
+          },
+        ],
+      });
+      await waitFor(
+        'paths from node1 and node2 only',
+        async () => (await nextHops(apiPrefix)).join() === [nodeIP(1), nodeIP(2)].join(),
+      ).catch(fail);
+      assert.deepEqual(await sessions(['node1', 'node2']), kept, 'the other sessions were not reset');
+      await waitFor('node3’s session closed', async () => {
+        const [node3] = await sessions(['node3']);
+        return node3 !== undefined && !/ up /.test(node3);
+      }).catch(fail);
+      await patchMetalLB(env, 'bgppeers', 'router', { nodeSelectors: null });
+      await waitFor(
+        'node3 back',
+        async () => (await nextHops(apiPrefix)).join() === [nodeIP(1), nodeIP(2), nodeIP(3)].join(),
+        { timeoutMs: 30_000 },
+      ).catch(fail);
+      assert.deepEqual(await sessions(['node1', 'node2']), kept);
+    });
+
+    it('BGP: the exclude-from-external-load-balancers label withdraws that node’s path, session kept', async () => {
+      const before = await lab.net.sessionSince();
+      await labelNode(env, 'node2', { [EXCLUDE_LB_LABEL]: '' });
+      await waitFor(
+        'node2 withdrawn',
+        async () => (await nextHops(apiPrefix)).join() === [nodeIP(1), nodeIP(3)].join(),
+      ).catch(fail);
+      await labelNode(env, 'node2', { [EXCLUDE_LB_LABEL]: null });
+      await waitFor('node2 back', async () => (await nextHops(apiPrefix)).length === 3).catch(fail);
+      assert.deepEqual(await lab.net.sessionSince(), before);
+    });
+
+    it('externalTrafficPolicy Local: only the node with a ready endpoint announces, and it follows the endpoint', async () => {
+      await createService(env, 'local', {
+        annotations: { 'metallb.io/address-pool': 'public' },
+        externalTrafficPolicy: 'Local',
+      });
+      await createService(env, 'local-l2', { externalTrafficPolicy: 'Local' });
+      await setEndpoints(env, 'local', [{ node: 'node2', ip: '10.244.2.7' }]);
+      await setEndpoints(env, 'local-l2', [{ node: 'node2', ip: '10.244.2.8' }]);
+      const [bgpIP] = await waitForIngress(env, 'local');
+      const [l2IP] = await waitForIngress(env, 'local-l2');
+      const prefix = `${bgpIP}/32`;
+      const arp = () => arping(lab.net.lab, clientNs(), 'eth0', l2IP as string);
+
+      await waitFor('BGP: node2 only', async () => (await nextHops(prefix)).join() === nodeIP(2), {
+        timeoutMs: 30_000,
+      }).catch(fail);
+      await waitFor('L2: node2 answers', async () => (await arp()) === mac('node2')).catch(fail);
+
+      await setEndpoints(env, 'local', [{ node: 'node3', ip: '10.244.3.7' }]);
+      await setEndpoints(env, 'local-l2', [{ node: 'node3', ip: '10.244.3.8' }]);
+      await waitFor('BGP: node3 only', async () => (await nextHops(prefix)).join() === nodeIP(3)).catch(fail);
+      await waitFor('L2: node3 answers', async () => (await arp()) === mac('node3')).catch(fail);
+      assert.deepEqual(await arpAnswerers(l2IP as string), [mac('node3')]);
+    });
+
+    /** Kills the owner of web's IPv4 with `signal`; returns ms until the client's entry moved. */
+    async function failover(signal: NodeJS.Signals): Promise<number> {
+      const ip = webIPs[0] as string;
+      const [owner, next] = electionOrder(nodes, ip) as [string, string];
+      await kernelResolve(lab.net.lab, clientNs(), ip);
+      await waitFor(
+        'the client’s entry pointing at the owner',
+        async () => (await clientNeigh(ip)) === mac(owner),
+        {
+          timeoutMs: 30_000,
+        },
+      ).catch(fail);
+      const t0 = Date.now();
+      const stopped = lab.net.signal(idx(owner), signal);
+      await waitFor(
+        'the client’s entry moving to the next node',
+        async () => (await clientNeigh(ip)) === mac(next),
+        {
+          timeoutMs: 15_000,
+          intervalMs: 10,
+        },
+      ).catch(fail);
+      const ms = Date.now() - t0;
+      await stopped;
+      // The owner comes back (a restarted pod) and takes its address back: the election is stable.
+      lab.startSpeaker(idx(owner));
+      await waitFor(
+        'the restarted owner announcing again',
+        async () => (await clientNeigh(ip)) === mac(owner),
+        {
+          timeoutMs: 30_000,
+        },
+      ).catch(fail);
+      await waitFor('three BGP paths again', async () => (await nextHops(apiPrefix)).length === 3, {
+        timeoutMs: 30_000,
+      }).catch(fail);
+      return ms;
+    }
+
+    it('failover: SIGKILL of the owning speaker, another node answers ARP and the client’s entry moves', async () => {
+      const ms = await failover('SIGKILL');
+      process.stderr.write(`kubernetes e2e: SIGKILL failover ${ms} ms\n`);
+      assert.ok(ms < 15_000);
+    });
+
+    it('failover: SIGTERM of the owning speaker hands the address over at once (graceful leave)', async () => {
+      const ms = await failover('SIGTERM');
+      process.stderr.write(`kubernetes e2e: SIGTERM handoff ${ms} ms\n`);
+      assert.ok(ms < 15_000);
+    });
+
+    it('deleting the Services withdraws everything', async () => {
+      const localPrefix = `${(await waitForIngress(env, 'local'))[0]}/32`;
+      for (const name of ['web', 'api', 'local', 'local-l2'])
+        await env.core.deleteNamespacedService({ name, namespace: 'default' });
+      await waitFor('no routes at BIRD', async () => {
+        const [a, b] = await Promise.all([lab.net.paths(apiPrefix), lab.net.paths(localPrefix)]);
+        return a.length === 0 && b.length === 0;
+      }).catch(fail);
+      await waitFor(
+        'no ARP answer',
+        async () => (await arping(lab.net.lab, clientNs(), 'eth0', webIPs[0] as string)) === null,
+      ).catch(fail);
+      assert.equal(await ndisc6(lab.net.lab, clientNs(), 'eth0', webIPs[1] as string), null);
+      await waitFor('no ServiceL2Status left', async () => (await listL2Statuses(env)).length === 0).catch(
+        fail,
+      );
+    });
+  },
+);
