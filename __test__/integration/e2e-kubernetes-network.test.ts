@@ -22,6 +22,8 @@ import { ASN, ROUTER_IP, electionOrder, nodeIP } from '../standalone/lab.js';
 
 const nodes = ['node1', 'node2', 'node3'];
 const idx = (node: string) => nodes.indexOf(node) + 1;
+// node3 is configured through the DaemonSet's METALLB_* environment variables, the others by flags.
+const fromEnv = (i: number) => ({ fromEnv: i === 3 });
 
 describe(
   'kubernetes e2e on the network: controller, three speakers, BIRD, a client',
@@ -78,7 +80,7 @@ describe(
         communities: ['64512:10'],
         localPref: 150,
       });
-      for (const i of [1, 2, 3]) lab.startSpeaker(i);
+      for (const i of [1, 2, 3]) lab.startSpeaker(i, fromEnv(i));
     });
     after(async () => {
       await lab?.destroy();
@@ -167,6 +169,8 @@ describe(
         const [node3] = await sessions(['node3']);
         return node3 !== undefined && !/ up /.test(node3);
       }).catch(fail);
+      // RFC 4486: the speaker closed it with Cease / Peer De-configured.
+      assert.match(await lab.net.birdc('show', 'protocols', 'all', 'node3'), /Received: Peer de-configured/);
       await patchMetalLB(env, 'bgppeers', 'router', { nodeSelectors: null });
       await waitFor(
         'node3 back',
@@ -237,8 +241,14 @@ describe(
       ).catch(fail);
       const ms = Date.now() - t0;
       await stopped;
+      if (signal === 'SIGTERM')
+        // A graceful stop deletes the leaver's ServiceL2Status; the new owner publishes its own.
+        await waitFor('ServiceL2Status of web naming the next node only', async () => {
+          const l = (await listL2Statuses(env)).filter((x) => x.status?.serviceName === 'web');
+          return l.length === 1 && l[0]?.status?.node === next;
+        }).catch(fail);
       // The owner comes back (a restarted pod) and takes its address back: the election is stable.
-      lab.startSpeaker(idx(owner));
+      lab.startSpeaker(idx(owner), fromEnv(idx(owner)));
       await waitFor(
         'the restarted owner announcing again',
         async () => (await clientNeigh(ip)) === mac(owner),
@@ -248,6 +258,12 @@ describe(
       ).catch(fail);
       await waitFor('three BGP paths again', async () => (await nextHops(apiPrefix)).length === 3, {
         timeoutMs: 30_000,
+      }).catch(fail);
+      // Statuses converge on the owner again: the restarted speaker rewrote its own (a SIGKILL left
+      // it behind), the interim owner deleted the one it had created.
+      await waitFor('one ServiceL2Status of web, naming the owner', async () => {
+        const l = (await listL2Statuses(env)).filter((x) => x.status?.serviceName === 'web');
+        return l.length === 1 && l[0]?.status?.node === owner;
       }).catch(fail);
       return ms;
     }
@@ -264,9 +280,44 @@ describe(
       assert.ok(ms < 15_000);
     });
 
+    it('an apiserver outage changes nothing on the network; afterwards new Services are served again', async () => {
+      const ip = webIPs[0] as string;
+      const owner = electionOrder(nodes, ip)[0] as string;
+      let checks = 0;
+      const steady = async () => {
+        const [paths, answer] = await Promise.all([
+          nextHops(apiPrefix),
+          arping(lab.net.lab, clientNs(), 'eth0', ip),
+        ]);
+        assert.equal(paths.length, 3, 'BGP paths kept while the apiserver is away');
+        assert.equal(answer, mac(owner), 'ARP still answered by the owner');
+        checks++;
+      };
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) await steady();
+      })();
+      try {
+        await env.restartApiserver(3000);
+      } finally {
+        watching = false;
+        await watcher;
+      }
+      assert.ok(checks >= 3, `checked ${checks} times`);
+      await createService(env, 'late', {});
+      await setEndpoints(env, 'late', [{ node: 'node1', ip: '10.244.1.9' }]);
+      const [late] = await waitForIngress(env, 'late', undefined, 'default', 60_000).catch(fail);
+      const lateOwner = electionOrder(nodes, late as string)[0] as string;
+      await waitFor(
+        'the new Service answered by its elected node',
+        async () => (await arping(lab.net.lab, clientNs(), 'eth0', late as string)) === mac(lateOwner),
+        { timeoutMs: 60_000 },
+      ).catch(fail);
+    });
+
     it('deleting the Services withdraws everything', async () => {
       const localPrefix = `${(await waitForIngress(env, 'local'))[0]}/32`;
-      for (const name of ['web', 'api', 'local', 'local-l2'])
+      for (const name of ['web', 'api', 'local', 'local-l2', 'late'])
         await env.core.deleteNamespacedService({ name, namespace: 'default' });
       await waitFor('no routes at BIRD', async () => {
         const [a, b] = await Promise.all([lab.net.paths(apiPrefix), lab.net.paths(localPrefix)]);

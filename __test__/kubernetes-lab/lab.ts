@@ -110,27 +110,34 @@ export class KubernetesLab {
     this.controller = child;
   }
 
-  /** Starts `ferrolb speaker` for node i in its namespace, with MetalLB's DaemonSet settings. */
-  startSpeaker(i: number): Speaker {
-    return this.net.spawnFerrolb(i, [
-      'speaker',
-      '--node-name',
-      nodeName(i),
-      '--kubeconfig',
-      this.nodeKubeconfig,
-      '--ml-bindaddr',
-      nodeIP(i),
-      '--ml-bindport',
-      '7946',
-      '--ml-labels',
-      SPEAKER_SELECTOR,
-      '--ml-secret-key-path',
-      this.secretDir,
-      '--port',
-      '7472',
-      '--log-level',
-      'info',
-    ]);
+  /**
+   * Starts `ferrolb speaker --node-name nodeI --kubeconfig …` in node i's namespace with the
+   * speakerlist settings of ferrolb's DaemonSet: as flags, or (`fromEnv`) as the METALLB_*
+   * environment variables the DaemonSet sets.
+   */
+  startSpeaker(i: number, { fromEnv = false } = {}): Speaker {
+    const settings: [flag: string, env: string, value: string][] = [
+      ['--ml-bindaddr', 'METALLB_ML_BIND_ADDR', nodeIP(i)],
+      ['--ml-bindport', 'METALLB_ML_BIND_PORT', '7946'],
+      ['--ml-labels', 'METALLB_ML_LABELS', SPEAKER_SELECTOR],
+      ['--ml-secret-key-path', 'METALLB_ML_SECRET_KEY_PATH', this.secretDir],
+      ['--namespace', 'METALLB_NAMESPACE', METALLB_NS],
+      ['--host', 'METALLB_HOST', nodeIP(i)],
+    ];
+    return this.net.spawnFerrolb(
+      i,
+      [
+        'speaker',
+        '--node-name',
+        nodeName(i),
+        '--kubeconfig',
+        this.nodeKubeconfig,
+        '--port=7472',
+        '--log-level=info',
+        ...(fromEnv ? [] : settings.flatMap(([flag, , value]) => [flag, value])),
+      ],
+      fromEnv ? Object.fromEntries(settings.map(([, env, value]) => [env, value])) : {},
+    );
   }
 
   /** The last lines of every process's output, for failure messages. */

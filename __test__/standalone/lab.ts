@@ -148,14 +148,14 @@ ${neighbors}
   }
 
   /** Runs `ferrolb ARGV...` as node i's speaker inside its namespace, output kept in its log. */
-  spawnFerrolb(i: number, argv: string[]): Speaker {
+  spawnFerrolb(i: number, argv: string[], env: Record<string, string> = {}): Speaker {
     const s = this.speakers[i - 1] as Speaker;
     s.log = '';
     const child = this.lab.spawn(
       s.ns,
       process.execPath,
       [...(process.env.FERROLB_LAB_BUILT === '1' ? [builtCli] : ['--import', 'tsx', cli]), ...argv],
-      { cwd: repoRoot },
+      { cwd: repoRoot, env: { ...process.env, ...env } },
     );
     child.stdout?.on('data', (d: Buffer) => (s.log += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (s.log += d.toString()));
