@@ -17,6 +17,7 @@ import {
   listL2Statuses,
   patchMetalLB,
   setEndpoints,
+  setNodeCondition,
 } from '../kubernetes-lab/objects.js';
 import { ASN, ROUTER_IP, electionOrder, nodeIP } from '../standalone/lab.js';
 
@@ -215,6 +216,28 @@ describe(
       await waitFor('BGP: node3 only', async () => (await nextHops(prefix)).join() === nodeIP(3)).catch(fail);
       await waitFor('L2: node3 answers', async () => (await arp()) === mac('node3')).catch(fail);
       assert.deepEqual(await arpAnswerers(l2IP as string), [mac('node3')]);
+    });
+
+    it('L2 eligibility: an L2Advertisement nodeSelector and NetworkUnavailable move the address to the next node', async () => {
+      const ip = webIPs[0] as string;
+      const [owner, next] = electionOrder(nodes, ip) as [string, string];
+      const answeredBy = (node: string) => async () =>
+        (await arping(lab.net.lab, clientNs(), 'eth0', ip)) === mac(node);
+      await patchMetalLB(env, 'l2advertisements', 'lan', {
+        nodeSelectors: [
+          { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: [owner] }] },
+        ],
+      });
+      await waitFor('the next node answering (nodeSelector)', answeredBy(next)).catch(fail);
+      assert.deepEqual(await arpAnswerers(ip), [mac(next)]);
+      await patchMetalLB(env, 'l2advertisements', 'lan', { nodeSelectors: null });
+      await waitFor('the owner answering again', answeredBy(owner)).catch(fail);
+
+      await setNodeCondition(env, owner, 'NetworkUnavailable', 'True');
+      await waitFor('the next node answering (NetworkUnavailable)', answeredBy(next)).catch(fail);
+      assert.deepEqual(await arpAnswerers(ip), [mac(next)]);
+      await setNodeCondition(env, owner, 'NetworkUnavailable', 'False');
+      await waitFor('the owner answering again', answeredBy(owner)).catch(fail);
     });
 
     /** Kills the owner of web's IPv4 with `signal`; returns ms until the client's entry moved. */

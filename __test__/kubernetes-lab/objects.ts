@@ -162,3 +162,15 @@ export async function listL2Statuses(env: KubeEnv): Promise<L2StatusObject[]> {
   })) as { items: L2StatusObject[] };
   return list.items;
 }
+
+/** Sets one condition of a Node's status (as the kubelet or a CNI would), keeping the others. */
+export async function setNodeCondition(env: KubeEnv, name: string, type: string, status: 'True' | 'False') {
+  const node = await env.core.readNode({ name });
+  const now = new Date();
+  const others = (node.status?.conditions ?? []).filter((c) => c.type !== type);
+  node.status = {
+    ...node.status,
+    conditions: [...others, { type, status, reason: 'Lab', lastHeartbeatTime: now, lastTransitionTime: now }],
+  };
+  await env.core.replaceNodeStatus({ name, body: node });
+}
