@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { createService, waitForIngress, type KubeEnv } from '../helpers/kube.js';
+import { METALLB_NS, createService, waitForIngress, type KubeEnv } from '../helpers/kube.js';
 import { Capture, arping, kernelResolve, macString, ndisc6, neigh } from '../helpers/l2-tools.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { KubernetesLab } from '../kubernetes-lab/lab.js';
@@ -336,6 +336,37 @@ describe(
         async () => (await arping(lab.net.lab, clientNs(), 'eth0', late as string)) === mac(lateOwner),
         { timeoutMs: 60_000 },
       ).catch(fail);
+    });
+
+    it('BGP: a TCP MD5 password from a basic-auth Secret (BGPPeer passwordSecret) brings the sessions back', async () => {
+      await lab.net.setBirdPassword('lab-md5-0123');
+      // BIRD restarts its sessions and now drops every segment without the right signature.
+      await waitFor(
+        'the paths gone without the password',
+        async () => (await nextHops(apiPrefix)).length === 0,
+        {
+          timeoutMs: 30_000,
+        },
+      ).catch(fail);
+      await sleep(2000);
+      assert.deepEqual(await nextHops(apiPrefix), [], 'no session without MD5');
+      await env.core.createNamespacedSecret({
+        namespace: METALLB_NS,
+        body: {
+          metadata: { name: 'router-password' },
+          type: 'kubernetes.io/basic-auth',
+          stringData: { password: 'lab-md5-0123' },
+        },
+      });
+      await patchMetalLB(env, 'bgppeers', 'router', {
+        passwordSecret: { name: 'router-password', namespace: METALLB_NS },
+      });
+      await waitFor(
+        'three paths over MD5-signed sessions',
+        async () => (await nextHops(apiPrefix)).join() === [nodeIP(1), nodeIP(2), nodeIP(3)].join(),
+        { timeoutMs: 30_000 },
+      ).catch(fail);
+      assert.equal((await lab.net.sessionSince()).filter((l) => / up /.test(l)).length, 3);
     });
 
     it('deleting the Services withdraws everything', async () => {

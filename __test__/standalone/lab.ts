@@ -92,8 +92,21 @@ export class StandaloneLab {
       this.macs.set(nodeName(i), await lab.mac(ns, 'eth0'));
       this.speakers.push({ index: i, name: nodeName(i), ns, child: null, log: '' });
     }
-    // Our own BIRD config: iBGP to every node, next hops resolved on the LAN (`direct`), and
-    // the multipath result exported to the router's kernel, so ECMP is visible in `ip route`.
+    writeFileSync(this.birdConf, this.birdConfig(null));
+    const bird = lab.spawn(this.routerNs, 'bird', ['-f', '-c', this.birdConf, '-s', this.birdSock]);
+    bird.stderr?.on('data', (d: Buffer) => (this.birdLog += d.toString()));
+    bird.stdout?.on('data', (d: Buffer) => (this.birdLog += d.toString()));
+    await waitFor('birdc answering', () =>
+      this.birdc('show', 'status').then((o) => o.includes('Daemon is up')),
+    );
+  }
+
+  /**
+   * Our own BIRD config: iBGP to every node, next hops resolved on the LAN (`direct`), and the
+   * multipath result exported to the router's kernel, so ECMP is visible in `ip route`; with a
+   * `password`, every session needs TCP MD5 (RFC 2385) with it.
+   */
+  private birdConfig(password: string | null): string {
     const neighbors = this.speakers
       .map(
         (s) => `protocol bgp ${s.name} {
@@ -101,26 +114,24 @@ export class StandaloneLab {
   neighbor ${nodeIP(s.index)} as ${ASN};
   passive on;
   direct;
-  error wait time 1, 5;
+  error wait time 1, 5;${password === null ? '' : `\n  password "${password}";`}
   ipv4 { import all; export none; };
 }`,
       )
       .join('\n');
-    writeFileSync(
-      this.birdConf,
-      `router id ${ROUTER_IP};
+    return `router id ${ROUTER_IP};
 protocol device {}
 protocol direct { ipv4; interface "eth0"; }
 protocol kernel { ipv4 { export where source = RTS_BGP; }; merge paths on; }
 ${neighbors}
-`,
-    );
-    const bird = lab.spawn(this.routerNs, 'bird', ['-f', '-c', this.birdConf, '-s', this.birdSock]);
-    bird.stderr?.on('data', (d: Buffer) => (this.birdLog += d.toString()));
-    bird.stdout?.on('data', (d: Buffer) => (this.birdLog += d.toString()));
-    await waitFor('birdc answering', () =>
-      this.birdc('show', 'status').then((o) => o.includes('Daemon is up')),
-    );
+`;
+  }
+
+  /** Rewrites BIRD's config with (or without) an MD5 password on every session and reloads it. */
+  async setBirdPassword(password: string | null): Promise<void> {
+    writeFileSync(this.birdConf, this.birdConfig(password));
+    const out = await this.birdc('configure');
+    if (!/Reconfigur(ed|ation in progress)/.test(out)) throw new Error(`birdc configure: ${out}`);
   }
 
   birdc(...args: string[]): Promise<string> {
