@@ -4,6 +4,7 @@
 // read where users see it: BIRD's RIB and sessions, the client's arping/ndisc6 and neighbour
 // table, and the objects in the apiserver.
 import assert from 'node:assert/strict';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { after, before, describe, it } from 'node:test';
 
 import { METALLB_NS, createService, waitForIngress, type KubeEnv } from '../helpers/kube.js';
@@ -369,9 +370,40 @@ describe(
       assert.equal((await lab.net.sessionSince()).filter((l) => / up /.test(l)).length, 3);
     });
 
+    it('changing a Service: a new requested IP moves the route, type ClusterIP withdraws it', async () => {
+      await createService(env, 'moving', { annotations: { 'metallb.io/loadBalancerIPs': '198.51.100.5' } });
+      await setEndpoints(env, 'moving', [{ node: 'node1', ip: '10.244.1.10' }]);
+      assert.deepEqual(await waitForIngress(env, 'moving'), ['198.51.100.5']);
+      await waitFor(
+        '198.51.100.5 from three nodes',
+        async () => (await nextHops('198.51.100.5/32')).length === 3,
+      ).catch(fail);
+      await env.core.patchNamespacedService(
+        {
+          name: 'moving',
+          namespace: 'default',
+          body: { metadata: { annotations: { 'metallb.io/loadBalancerIPs': '198.51.100.6' } } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      await waitForIngress(env, 'moving', (ips) => ips.join() === '198.51.100.6').catch(fail);
+      await waitFor('the route moved to 198.51.100.6', async () => {
+        const [old, now] = await Promise.all([nextHops('198.51.100.5/32'), nextHops('198.51.100.6/32')]);
+        return old.length === 0 && now.length === 3;
+      }).catch(fail);
+      await env.core.patchNamespacedService(
+        { name: 'moving', namespace: 'default', body: { spec: { type: 'ClusterIP' } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      await waitFor(
+        'withdrawn once no longer a LoadBalancer',
+        async () => (await nextHops('198.51.100.6/32')).length === 0,
+      ).catch(fail);
+    });
+
     it('deleting the Services withdraws everything', async () => {
       const localPrefix = `${(await waitForIngress(env, 'local'))[0]}/32`;
-      for (const name of ['web', 'api', 'local', 'local-l2', 'late'])
+      for (const name of ['web', 'api', 'local', 'local-l2', 'late', 'moving'])
         await env.core.deleteNamespacedService({ name, namespace: 'default' });
       await waitFor('no routes at BIRD', async () => {
         const [a, b] = await Promise.all([lab.net.paths(apiPrefix), lab.net.paths(localPrefix)]);

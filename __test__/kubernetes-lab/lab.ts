@@ -107,6 +107,10 @@ export class KubernetesLab {
     child.log = '';
     child.stdout?.on('data', (d: Buffer) => (child.log += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (child.log += d.toString()));
+    // It runs outside the lab's namespaces: if the test process dies, do not leave it behind.
+    const orphan = () => child.kill('SIGKILL');
+    process.once('exit', orphan);
+    child.once('exit', () => process.off('exit', orphan));
     this.controller = child;
   }
 
