@@ -142,6 +142,29 @@ describe(
       );
     });
 
+    it('monitoring: each speaker serves /metrics on its node address and reports what it announces', async () => {
+      const owner = electionOrder(nodes, webIPs[0] as string)[0] as string;
+      const apiIP = apiPrefix.split('/')[0] as string;
+      for (const i of [1, 2, 3]) {
+        // Scraped from the client, as Prometheus would (node3 binds only METALLB_HOST).
+        const text = await waitFor(`metrics of node${i}`, async () => {
+          const { stdout } = await lab.net.lab.exec(clientNs(), process.execPath, [
+            '-e',
+            `fetch('http://${nodeIP(i)}:7472/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`,
+          ]);
+          return stdout.includes(`ip="${apiIP}"`) ? stdout : undefined;
+        }).catch(fail);
+        const announced = (ip: string, protocol: string) =>
+          new RegExp(
+            `^metallb_speaker_announced\\{ip="${ip}",node="node${i}",protocol="${protocol}",[^}]*\\} 1$`,
+            'm',
+          );
+        assert.match(text, announced(apiIP, 'bgp'));
+        if (`node${i}` === owner) assert.match(text, announced(webIPs[0] as string, 'layer2'));
+        else assert.doesNotMatch(text, announced(webIPs[0] as string, 'layer2'));
+      }
+    });
+
     it('BGP: a new community and LOCAL_PREF in the BGPAdvertisement reach BIRD without a session reset', async () => {
       const before = await lab.net.sessionSince();
       assert.equal(before.length, 3);
@@ -217,6 +240,28 @@ describe(
       await waitFor('BGP: node3 only', async () => (await nextHops(prefix)).join() === nodeIP(3)).catch(fail);
       await waitFor('L2: node3 answers', async () => (await arp()) === mac('node3')).catch(fail);
       assert.deepEqual(await arpAnswerers(l2IP as string), [mac('node3')]);
+    });
+
+    it('L2: every Service elects its own node, the same on all speakers', async () => {
+      const names = ['many-a', 'many-b', 'many-c', 'many-d', 'many-e'];
+      for (const name of names) {
+        await createService(env, name);
+        await setEndpoints(env, name, [{ node: 'node1', ip: '10.244.1.20' }]);
+      }
+      const owners = new Set<string>();
+      for (const name of names) {
+        const [ip] = await waitForIngress(env, name);
+        const owner = electionOrder(nodes, ip as string)[0] as string;
+        owners.add(owner);
+        await waitFor(
+          `${name} (${ip}) answered by ${owner}`,
+          async () => (await arping(lab.net.lab, clientNs(), 'eth0', ip as string)) === mac(owner),
+        ).catch(fail);
+        assert.deepEqual(await arpAnswerers(ip as string), [mac(owner)], `only ${owner} answers for ${ip}`);
+      }
+      process.stderr.write(
+        `kubernetes e2e: ${names.length} L2 Services spread over ${[...owners].join(', ')}\n`,
+      );
     });
 
     it('L2 eligibility: an L2Advertisement nodeSelector and NetworkUnavailable move the address to the next node', async () => {
@@ -403,7 +448,19 @@ describe(
 
     it('deleting the Services withdraws everything', async () => {
       const localPrefix = `${(await waitForIngress(env, 'local'))[0]}/32`;
-      for (const name of ['web', 'api', 'local', 'local-l2', 'late', 'moving'])
+      for (const name of [
+        'web',
+        'api',
+        'local',
+        'local-l2',
+        'late',
+        'moving',
+        'many-a',
+        'many-b',
+        'many-c',
+        'many-d',
+        'many-e',
+      ])
         await env.core.deleteNamespacedService({ name, namespace: 'default' });
       await waitFor('no routes at BIRD', async () => {
         const [a, b] = await Promise.all([lab.net.paths(apiPrefix), lab.net.paths(localPrefix)]);
