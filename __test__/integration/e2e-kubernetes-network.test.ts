@@ -264,7 +264,7 @@ describe(
       );
     });
 
-    it('L2 eligibility: an L2Advertisement nodeSelector and NetworkUnavailable move the address to the next node', async () => {
+    it('L2 eligibility: an L2Advertisement nodeSelector, NetworkUnavailable and the exclude label move the address to the next node', async () => {
       const ip = webIPs[0] as string;
       const [owner, next] = electionOrder(nodes, ip) as [string, string];
       const answeredBy = (node: string) => async () =>
@@ -283,6 +283,11 @@ describe(
       await waitFor('the next node answering (NetworkUnavailable)', answeredBy(next)).catch(fail);
       assert.deepEqual(await arpAnswerers(ip), [mac(next)]);
       await setNodeCondition(env, owner, 'NetworkUnavailable', 'False');
+      await waitFor('the owner answering again', answeredBy(owner)).catch(fail);
+
+      await labelNode(env, owner, { [EXCLUDE_LB_LABEL]: '' });
+      await waitFor('the next node answering (exclude label)', answeredBy(next)).catch(fail);
+      await labelNode(env, owner, { [EXCLUDE_LB_LABEL]: null });
       await waitFor('the owner answering again', answeredBy(owner)).catch(fail);
     });
 
