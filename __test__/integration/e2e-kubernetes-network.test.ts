@@ -36,7 +36,7 @@ describe(
     const fail = (e: Error): never => assert.fail(`${e.message}\n${lab.logs()}`);
     const mac = (node: string) => lab.net.macs.get(node);
     const clientNs = () => lab.net.clientNs;
-    /** The client's neighbour entry for `ip` (its MAC), after making the kernel resolve it. */
+    /** The MAC in the client kernel's neighbour entry for `ip`, if any. */
     const clientNeigh = async (ip: string) => (await neigh(lab.net.lab, clientNs(), 'eth0', ip))?.lladdr;
     /** Next hops of every path BIRD holds for `prefix`, sorted. */
     const nextHops = async (prefix: string) => (await lab.net.paths(prefix)).map((p) => p.nextHop).sort();
@@ -115,6 +115,12 @@ describe(
         ndisc6(lab.net.lab, clientNs(), 'eth0', 'fd00:77::200').then((m) => m ?? undefined),
       ).catch(fail);
       assert.equal(answer, mac(owner));
+      // The client's own kernel resolves it to the same node (`ip -6 neigh`).
+      await kernelResolve(lab.net.lab, clientNs(), 'fd00:77::200');
+      await waitFor(
+        'the client’s IPv6 neighbour entry',
+        async () => (await clientNeigh('fd00:77::200')) === mac(owner),
+      ).catch(fail);
     });
 
     it('BGP: BIRD holds the route from all three nodes (ECMP) with the community and LOCAL_PREF', async () => {
@@ -291,11 +297,19 @@ describe(
       await waitFor('the owner answering again', answeredBy(owner)).catch(fail);
     });
 
-    /** Kills the owner of web's IPv4 with `signal`; returns ms until the client's entry moved. */
+    /**
+     * Stops the owner of web's addresses with `signal`; returns ms until the client's IPv4 entry
+     * moved (the IPv6 entry must follow too: unsolicited NA), then restarts the owner.
+     */
     async function failover(signal: NodeJS.Signals): Promise<number> {
-      const ip = webIPs[0] as string;
+      const [ip, ip6] = webIPs as [string, string];
       const [owner, next] = electionOrder(nodes, ip) as [string, string];
       await kernelResolve(lab.net.lab, clientNs(), ip);
+      await kernelResolve(lab.net.lab, clientNs(), ip6);
+      await waitFor(
+        'the client’s IPv6 entry pointing at the owner',
+        async () => (await clientNeigh(ip6)) === mac(owner),
+      ).catch(fail);
       await waitFor(
         'the client’s entry pointing at the owner',
         async () => (await clientNeigh(ip)) === mac(owner),
@@ -314,6 +328,13 @@ describe(
         },
       ).catch(fail);
       const ms = Date.now() - t0;
+      await waitFor(
+        'the client’s IPv6 entry moving to the next node',
+        async () => (await clientNeigh(ip6)) === mac(next),
+        {
+          timeoutMs: 15_000,
+        },
+      ).catch(fail);
       await stopped;
       if (signal === 'SIGTERM')
         // A graceful stop deletes the leaver's ServiceL2Status; the new owner publishes its own.
