@@ -1,12 +1,14 @@
 // One-host end to end with Kubernetes, all real: kube-apiserver + etcd, one `ferrolb controller`
 // process, and three `ferrolb speaker` processes, each in its own network namespace on one LAN
-// with BIRD in a router namespace and a client namespace (../kubernetes-lab/lab.ts). Behaviour is
-// read where users see it: BIRD's RIB and sessions, the client's arping/ndisc6 and neighbour
-// table, and the objects in the apiserver.
+// with BIRD (and, for one scenario, FRR too) in a router namespace and a client namespace
+// (../kubernetes-lab/lab.ts). Behaviour is read where users see it: the routers' RIBs and
+// sessions, the client's arping/ndisc6/tcpdump and neighbour table, the speakers' /metrics, and
+// the objects in the apiserver. Scenarios share one lab and run in order.
 import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { after, before, describe, it } from 'node:test';
 
+import { startDaemon, type PeerDaemon } from '../helpers/bgp-daemons.js';
 import { METALLB_NS, createService, waitForIngress, type KubeEnv } from '../helpers/kube.js';
 import { Capture, arping, kernelResolve, macString, ndisc6, neigh } from '../helpers/l2-tools.js';
 import { sleep, waitFor } from '../helpers/wait.js';
@@ -23,6 +25,9 @@ import {
 import { ASN, ROUTER_IP, electionOrder, nodeIP } from '../standalone/lab.js';
 
 const nodes = ['node1', 'node2', 'node3'];
+// FRR shares the router namespace with BIRD (which holds *:179): another address and port.
+const FRR_IP = '10.77.0.2';
+const FRR_PORT = 1179;
 const idx = (node: string) => nodes.indexOf(node) + 1;
 // node3 is configured through the DaemonSet's METALLB_* environment variables, the others by flags.
 const fromEnv = (i: number) => ({ fromEnv: i === 3 });
@@ -57,6 +62,7 @@ describe(
       ];
     };
 
+    let frr: PeerDaemon | undefined;
     // Filled in as the scenarios go.
     let webIPs: string[] = [];
     let apiPrefix = '';
@@ -85,6 +91,7 @@ describe(
       for (const i of [1, 2, 3]) lab.startSpeaker(i, fromEnv(i));
     });
     after(async () => {
+      await frr?.stop();
       await lab?.destroy();
     });
 
@@ -221,6 +228,62 @@ describe(
       await labelNode(env, 'node2', { [EXCLUDE_LB_LABEL]: null });
       await waitFor('node2 back', async () => (await nextHops(apiPrefix)).length === 3).catch(fail);
       assert.deepEqual(await lab.net.sessionSince(), before);
+    });
+
+    it('BGP: a second peer (FRR) added, filtered by BGPAdvertisement.peers and removed, leaving BIRD’s sessions alone', async () => {
+      await lab.net.lab.exec(lab.net.routerNs, 'ip', ['addr', 'add', `${FRR_IP}/24`, 'dev', 'eth0']);
+      frr = await startDaemon('frr', {
+        asn: ASN,
+        routerId: FRR_IP,
+        listenAddresses: [FRR_IP],
+        port: FRR_PORT,
+        netns: lab.net.routerNs,
+        neighbors: [1, 2, 3].map((i) => ({ address: nodeIP(i), asn: ASN })),
+      });
+      const birdSessions = await lab.net.sessionSince();
+      const frrHops = async () => {
+        const out = JSON.parse(await (frr as PeerDaemon).cli(`show bgp ipv4 unicast ${apiPrefix} json`)) as {
+          paths?: { nexthops?: { ip: string }[]; locPrf?: number; community?: { string?: string } }[];
+        };
+        return (out.paths ?? [])
+          .map((p) => `${p.nexthops?.[0]?.ip} ${p.locPrf} ${p.community?.string}`)
+          .sort();
+      };
+      const all = (attrs: string) => [1, 2, 3].map((i) => `${nodeIP(i)} ${attrs}`);
+
+      await createMetalLB(env, 'BGPPeer', 'bgppeers', 'frr', {
+        myASN: ASN,
+        peerASN: ASN,
+        peerAddress: FRR_IP,
+        peerPort: FRR_PORT,
+      });
+      await waitFor(
+        'three paths at FRR with the attributes',
+        async () => (await frrHops()).join() === all('250 64512:20').join(),
+        { timeoutMs: 30_000 },
+      ).catch(fail);
+      assert.deepEqual(await lab.net.sessionSince(), birdSessions, 'adding a peer touched no other session');
+
+      await patchMetalLB(env, 'bgpadvertisements', 'public', { peers: ['frr'] });
+      await waitFor('BIRD withdrawn, FRR kept', async () => (await nextHops(apiPrefix)).length === 0).catch(
+        fail,
+      );
+      assert.equal((await frrHops()).length, 3);
+      await patchMetalLB(env, 'bgpadvertisements', 'public', { peers: null });
+      await waitFor('BIRD back', async () => (await nextHops(apiPrefix)).length === 3).catch(fail);
+
+      await env.custom.deleteNamespacedCustomObject({
+        group: 'metallb.io',
+        version: 'v1beta2',
+        namespace: METALLB_NS,
+        plural: 'bgppeers',
+        name: 'frr',
+      });
+      await waitFor('FRR sessions closed', async () => {
+        const up = await Promise.all([1, 2, 3].map((i) => (frr as PeerDaemon).established(nodeIP(i))));
+        return up.every((u) => !u);
+      }).catch(fail);
+      assert.deepEqual(await lab.net.sessionSince(), birdSessions, 'no BIRD session reset along the way');
     });
 
     it('externalTrafficPolicy Local: only the node with a ready endpoint announces, and it follows the endpoint', async () => {
