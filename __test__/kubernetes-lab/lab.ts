@@ -12,7 +12,14 @@ import { dirname, join } from 'node:path';
 import { ApiserverRelay } from '../helpers/apiserver-relay.js';
 import { METALLB_NS, ensureNamespace, repoRoot, startKubeEnv, type KubeEnv } from '../helpers/kube.js';
 import { sleep, waitFor } from '../helpers/wait.js';
-import { StandaloneLab, nodeIP, nodeIP6, nodeName, type Speaker } from '../standalone/lab.js';
+import {
+  StandaloneLab,
+  ferrolbNodeArgs,
+  nodeIP,
+  nodeIP6,
+  nodeName,
+  type Speaker,
+} from '../standalone/lab.js';
 import { SPEAKER_SELECTOR, createNode, createSpeakerPod } from './objects.js';
 
 /** Where the speakers find the apiserver inside their namespace (each has its own loopback). */
@@ -92,16 +99,7 @@ export class KubernetesLab {
   private startController(): void {
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(repoRoot, 'src/cli/main.ts'),
-        'controller',
-        '--kubeconfig',
-        this.env.kubeconfig,
-        '--port',
-        '0',
-      ],
+      [...ferrolbNodeArgs(), 'controller', '--kubeconfig', this.env.kubeconfig, '--port', '0'],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     ) as ChildProcess & { log: string };
     child.log = '';

@@ -21,6 +21,11 @@ const cli = join(repoRoot, 'src/cli/main.ts');
 // deployed; otherwise the sources under tsx.
 const builtCli = join(repoRoot, 'dist/cli/main.js');
 
+/** The arguments of `node` that run the `ferrolb` command (before its own arguments). */
+export function ferrolbNodeArgs(): string[] {
+  return process.env.FERROLB_LAB_BUILT === '1' ? [builtCli] : ['--import', 'tsx', cli];
+}
+
 export const SUBNET = '10.77.0';
 export const ROUTER_IP = `${SUBNET}.1`;
 export const CLIENT_IP = `${SUBNET}.100`;
@@ -162,12 +167,10 @@ ${neighbors}
   spawnFerrolb(i: number, argv: string[], env: Record<string, string> = {}): Speaker {
     const s = this.speakers[i - 1] as Speaker;
     s.log = '';
-    const child = this.lab.spawn(
-      s.ns,
-      process.execPath,
-      [...(process.env.FERROLB_LAB_BUILT === '1' ? [builtCli] : ['--import', 'tsx', cli]), ...argv],
-      { cwd: repoRoot, env: { ...process.env, ...env } },
-    );
+    const child = this.lab.spawn(s.ns, process.execPath, [...ferrolbNodeArgs(), ...argv], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+    });
     child.stdout?.on('data', (d: Buffer) => (s.log += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (s.log += d.toString()));
     s.child = child;
