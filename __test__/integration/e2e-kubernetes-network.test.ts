@@ -504,6 +504,30 @@ describe(
       assert.equal((await lab.net.sessionSince()).filter((l) => / up /.test(l)).length, 3);
     });
 
+    it('an invalid configuration (overlapping pools) is reported and ignored; nothing is withdrawn', async () => {
+      const ip = webIPs[0] as string;
+      const owner = electionOrder(nodes, ip)[0] as string;
+      await createMetalLB(env, 'IPAddressPool', 'ipaddresspools', 'overlap', {
+        addresses: ['198.51.100.8/29'],
+      });
+      await waitFor('every speaker reporting the invalid configuration', () =>
+        lab.speakers.every((s) => s.log.includes('configuration invalid; keeping the last good one')),
+      ).catch(fail);
+      await sleep(500); // a wrong withdrawal would have reached BIRD by now
+      assert.equal((await nextHops(apiPrefix)).length, 3);
+      assert.equal(await arping(lab.net.lab, clientNs(), 'eth0', ip), mac(owner));
+      await env.custom.deleteNamespacedCustomObject({
+        group: 'metallb.io',
+        version: 'v1beta1',
+        namespace: METALLB_NS,
+        plural: 'ipaddresspools',
+        name: 'overlap',
+      });
+      await waitFor('every speaker valid again', () =>
+        lab.speakers.every((s) => s.log.includes('configuration valid again')),
+      ).catch(fail);
+    });
+
     it('changing a Service: a new requested IP moves the route, type ClusterIP withdraws it', async () => {
       await createService(env, 'moving', { annotations: { 'metallb.io/loadBalancerIPs': '198.51.100.5' } });
       await setEndpoints(env, 'moving', [{ node: 'node1', ip: '10.244.1.10' }]);
