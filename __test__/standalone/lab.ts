@@ -1,6 +1,7 @@
-// A one-host lab for standalone speakers: a `lan` namespace with a bridge; a `router` namespace
-// running BIRD (iBGP, passive, one neighbor per node); a `client` namespace; N `nodeK`
-// namespaces, each running `ferrolb standalone` as a child process with speakerlist on the LAN.
+// A one-host lab for speakers: a `lan` namespace with a bridge; a `router` namespace running BIRD
+// (iBGP, passive, one neighbor per node); a `client` namespace; N `nodeK` namespaces, each
+// running a ferrolb speaker as a child process with speakerlist on the LAN (`ferrolb standalone`
+// here, `ferrolb speaker` in ../kubernetes-lab). Hosts have IPv4 and IPv6 addresses on the LAN.
 // Everything lives in namespaces the lab created and is removed by destroy().
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
@@ -21,11 +22,22 @@ const cli = join(repoRoot, 'src/cli/main.ts');
 // deployed; otherwise the sources under tsx.
 const builtCli = join(repoRoot, 'dist/cli/main.js');
 
+/** The arguments of `node` that run the `ferrolb` command (before its own arguments). */
+export function ferrolbNodeArgs(): string[] {
+  return [
+    ...cliNodeFlags(),
+    ...(process.env.FERROLB_LAB_BUILT === '1' ? [builtCli] : ['--import', 'tsx', cli]),
+  ];
+}
+
 export const SUBNET = '10.77.0';
 export const ROUTER_IP = `${SUBNET}.1`;
 export const CLIENT_IP = `${SUBNET}.100`;
+export const SUBNET6 = 'fd00:77::';
+export const CLIENT_IP6 = `${SUBNET6}100`;
 export const ASN = 64512;
 export const nodeIP = (i: number) => `${SUBNET}.${10 + i}`;
+export const nodeIP6 = (i: number) => `${SUBNET6}${10 + i}`;
 export const nodeName = (i: number) => `node${i}`;
 
 export interface Speaker {
@@ -72,45 +84,24 @@ export class StandaloneLab {
     await lab.plug(
       this.lanNs,
       'br0',
-      { ns: this.routerNs, ifname: 'eth0', addrs: [`${ROUTER_IP}/24`] },
+      { ns: this.routerNs, ifname: 'eth0', addrs: [`${ROUTER_IP}/24`, `${SUBNET6}1/64`] },
       'p-router',
     );
     this.clientNs = await lab.addNamespace('client');
     await lab.plug(
       this.lanNs,
       'br0',
-      { ns: this.clientNs, ifname: 'eth0', addrs: [`${CLIENT_IP}/24`] },
+      { ns: this.clientNs, ifname: 'eth0', addrs: [`${CLIENT_IP}/24`, `${CLIENT_IP6}/64`] },
       'p-client',
     );
     for (let i = 1; i <= nodes; i++) {
       const ns = await lab.addNamespace(nodeName(i));
-      await lab.plug(this.lanNs, 'br0', { ns, ifname: 'eth0', addrs: [`${nodeIP(i)}/24`] }, `p-node${i}`);
+      const addrs = [`${nodeIP(i)}/24`, `${nodeIP6(i)}/64`];
+      await lab.plug(this.lanNs, 'br0', { ns, ifname: 'eth0', addrs }, `p-node${i}`);
       this.macs.set(nodeName(i), await lab.mac(ns, 'eth0'));
       this.speakers.push({ index: i, name: nodeName(i), ns, child: null, log: '' });
     }
-    // Our own BIRD config: iBGP to every node, next hops resolved on the LAN (`direct`), and
-    // the multipath result exported to the router's kernel, so ECMP is visible in `ip route`.
-    const neighbors = this.speakers
-      .map(
-        (s) => `protocol bgp ${s.name} {
-  local ${ROUTER_IP} as ${ASN};
-  neighbor ${nodeIP(s.index)} as ${ASN};
-  passive on;
-  direct;
-  error wait time 1, 5;
-  ipv4 { import all; export none; };
-}`,
-      )
-      .join('\n');
-    writeFileSync(
-      this.birdConf,
-      `router id ${ROUTER_IP};
-protocol device {}
-protocol direct { ipv4; interface "eth0"; }
-protocol kernel { ipv4 { export where source = RTS_BGP; }; merge paths on; }
-${neighbors}
-`,
-    );
+    writeFileSync(this.birdConf, this.birdConfig(null));
     const bird = lab.spawn(this.routerNs, 'bird', ['-f', '-c', this.birdConf, '-s', this.birdSock]);
     bird.stderr?.on('data', (d: Buffer) => (this.birdLog += d.toString()));
     bird.stdout?.on('data', (d: Buffer) => (this.birdLog += d.toString()));
@@ -119,37 +110,71 @@ ${neighbors}
     );
   }
 
+  /**
+   * Our own BIRD config: iBGP to every node, next hops resolved on the LAN (`direct`), and the
+   * multipath result exported to the router's kernel, so ECMP is visible in `ip route`; with a
+   * `password`, every session needs TCP MD5 (RFC 2385) with it.
+   */
+  private birdConfig(password: string | null): string {
+    const neighbors = this.speakers
+      .map(
+        (s) => `protocol bgp ${s.name} {
+  local ${ROUTER_IP} as ${ASN};
+  neighbor ${nodeIP(s.index)} as ${ASN};
+  passive on;
+  direct;
+  error wait time 1, 5;${password === null ? '' : `\n  password "${password}";`}
+  ipv4 { import all; export none; };
+}`,
+      )
+      .join('\n');
+    return `router id ${ROUTER_IP};
+protocol device {}
+protocol direct { ipv4; interface "eth0"; }
+protocol kernel { ipv4 { export where source = RTS_BGP; }; merge paths on; }
+${neighbors}
+`;
+  }
+
+  /** Rewrites BIRD's config with (or without) an MD5 password on every session and reloads it. */
+  async setBirdPassword(password: string | null): Promise<void> {
+    writeFileSync(this.birdConf, this.birdConfig(password));
+    const out = await this.birdc('configure');
+    if (!/Reconfigur(ed|ation in progress)/.test(out)) throw new Error(`birdc configure: ${out}`);
+  }
+
   birdc(...args: string[]): Promise<string> {
     return run('birdc', ['-s', this.birdSock, ...args]);
   }
 
   /** Starts `ferrolb standalone` for node i inside its namespace. */
   start(i: number, extra: string[] = []): Speaker {
-    const s = this.speakers[i - 1] as Speaker;
     const seeds = this.speakers.map((o) => `${nodeIP(o.index)}:7946`).join(',');
+    return this.spawnFerrolb(i, [
+      'standalone',
+      '--node-name',
+      nodeName(i),
+      '--ml-bindaddr',
+      nodeIP(i),
+      '--ml-bindport',
+      '7946',
+      '--ml-secret-key-path',
+      this.secretFile,
+      '--ml-join',
+      seeds,
+      ...extra,
+      this.configFile,
+    ]);
+  }
+
+  /** Runs `ferrolb ARGV...` as node i's speaker inside its namespace, output kept in its log. */
+  spawnFerrolb(i: number, argv: string[], env: Record<string, string> = {}): Speaker {
+    const s = this.speakers[i - 1] as Speaker;
     s.log = '';
-    const child = this.lab.spawn(
-      s.ns,
-      process.execPath,
-      [
-        ...cliNodeFlags(),
-        ...(process.env.FERROLB_LAB_BUILT === '1' ? [builtCli] : ['--import', 'tsx', cli]),
-        'standalone',
-        '--node-name',
-        s.name,
-        '--ml-bindaddr',
-        nodeIP(i),
-        '--ml-bindport',
-        '7946',
-        '--ml-secret-key-path',
-        this.secretFile,
-        '--ml-join',
-        seeds,
-        ...extra,
-        this.configFile,
-      ],
-      { cwd: repoRoot },
-    );
+    const child = this.lab.spawn(s.ns, process.execPath, [...ferrolbNodeArgs(), ...argv], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+    });
     child.stdout?.on('data', (d: Buffer) => (s.log += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (s.log += d.toString()));
     s.child = child;

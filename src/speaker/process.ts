@@ -4,7 +4,6 @@
 // other speakers take over at once, then Cease to BGP peers and stop answering ARP/NDP).
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 
 import type { HostInterface } from '../layer2/interfaces.js';
@@ -16,6 +15,7 @@ import { TakeoverTracker } from '../observability/takeover-tracker.js';
 import { DEFAULT_PORT, ThreadedSpeakerList } from '../speakerlist/index.js';
 import { BgpController } from './bgp-controller.js';
 import { Layer2Controller } from './layer2-controller.js';
+import { readMemberlistSecret } from './memberlist-secret-file.js';
 import type { NodePlan, PlanOptions } from './node-plan.js';
 import { Speaker, type SpeakerLog } from './speaker.js';
 
@@ -87,13 +87,7 @@ export function parseSeeds(text: string): { host: string; port: number }[] {
 function memberlistFrom(nodeName: string, ml: MemberlistFlags): ThreadedSpeakerList | null {
   if (ml.bindAddr === null) return null;
   if (ml.secretKeyPath === null) throw new Error('--ml-bindaddr needs --ml-secret-key-path');
-  let secret: string;
-  try {
-    secret = readFileSync(ml.secretKeyPath, 'utf8').trim();
-  } catch (e) {
-    throw new Error(`--ml-secret-key-path: ${(e as Error).message}`);
-  }
-  if (secret === '') throw new Error(`--ml-secret-key-path: ${ml.secretKeyPath} is empty`);
+  const secret = readMemberlistSecret(ml.secretKeyPath);
   const port = ml.bindPort === null ? DEFAULT_PORT : Number(ml.bindPort);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--ml-bindport: ${ml.bindPort} is not a port number`);
