@@ -10,11 +10,12 @@
 //   l2.arp_reply.p50_us / p99_us   ARP request → reply latency seen by the client while it
 //                          sends 50,000 requests/s for random targets (90 % owned of 10,000)
 // plus frames/s of the burst, unanswered requests for owned IPs, replies for IPs not owned and
-// the announcer's CPU use. Needs root. Builds the client (native/examples/l2_arp_client.rs).
+// the announcer's CPU use. The announcer and the client run pinned to CPUs 0 and 1. Needs root.
+// Builds the client (native/examples/l2_arp_client.rs).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
@@ -52,22 +53,24 @@ export async function run({ record, log }) {
       { ns: annNs, ifname: 'eth0', addrs: ['198.19.255.1/16'] },
       { ns: cliNs, ifname: 'eth0', addrs: ['198.19.255.2/16'] },
     );
-    if (process.env.L2_BENCH_RPS) {
-      // Receive processing of each side on any CPU (RPS), as if the peers were separate hosts.
-      for (const ns of [annNs, cliNs]) {
-        await lab.exec(ns, 'sh', [
-          '-c',
-          `echo ${process.env.L2_BENCH_RPS} > /sys/class/net/eth0/queues/rx-0/rps_cpus`,
-        ]);
-      }
-    }
-    ann = await AnnouncerProcess.start(lab, annNs, { garpCount: 1 });
+    // The announcer and the client each get a CPU of their own (when there are two), as two hosts
+    // would: left to the scheduler, they sometimes share one and the burst is timed at half speed.
+    const pinned = cpus().length >= 2 && process.env.L2_BENCH_PIN !== '0';
+    const pin = (cpu) => (pinned ? ['taskset', '-c', String(cpu)] : []);
+    log(pinned ? 'announcer on CPU 0, client on CPU 1 (L2_BENCH_PIN=0: no pinning)' : 'no CPU pinning');
+    ann = await AnnouncerProcess.start(lab, annNs, { garpCount: 1 }, pin(0));
 
     // 1. One gratuitous round for 10,000 IPs, timed from the call to the last frame captured.
     const expect = VIPS * 2;
     const ips = Array.from({ length: VIPS }, (_, i) => vip(i));
     const burst = async (metric) => {
-      const garp = runClient(lab, cliNs, client, ['garp', 'eth0', String(expect), '10000'], true);
+      const garp = runClient(
+        lab,
+        cliNs,
+        [...pin(1), client],
+        ['garp', 'eth0', String(expect), '10000'],
+        true,
+      );
       await garp.ready;
       const { startUs, endUs } = await ann.callTimed('setAnnouncementGroups', [
         { ips, interfaces: ['eth0'] },
@@ -96,7 +99,7 @@ export async function run({ record, log }) {
     const flood = runClient(
       lab,
       cliNs,
-      client,
+      [...pin(1), client],
       ['flood', 'eth0', String(RATE), String(FLOOD_MS), vip(0), String(VIPS)],
       false,
     );
@@ -117,8 +120,8 @@ export async function run({ record, log }) {
 }
 
 /** Runs the client in `ns`; `ready` resolves when it listens (garp mode), `done` with its JSON. */
-function runClient(lab, ns, client, args, waitReady) {
-  const child = lab.spawn(ns, client, args);
+function runClient(lab, ns, [cmd, ...prefix], args, waitReady) {
+  const child = lab.spawn(ns, cmd, [...prefix, ...args]);
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));

@@ -2,9 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
+use std::sync::Arc;
+
+/// A set of interface names, shared by every IP announced on exactly those interfaces (a bulk
+/// announcement of thousands of IPs holds one set, not a copy per IP).
+pub type Interfaces = Arc<BTreeSet<String>>;
 
 /// Which interfaces each owned IP is announced on.
-pub type Desired = BTreeMap<IpAddr, BTreeSet<String>>;
+pub type Desired = BTreeMap<IpAddr, Interfaces>;
 
 /// What must change to go from `old` to `new`, as (ip, interface) pairs.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -19,7 +24,12 @@ pub fn diff(old: &Desired, new: &Desired) -> Diff {
         .keys()
         .chain(new.keys().filter(|ip| !old.contains_key(ip)))
     {
-        diff_one(&mut out, *ip, old.get(ip), new.get(ip));
+        diff_one(
+            &mut out,
+            *ip,
+            old.get(ip).map(|s| &**s),
+            new.get(ip).map(|s| &**s),
+        );
     }
     out
 }
@@ -94,7 +104,7 @@ mod tests {
             .map(|(ip, ifs)| {
                 (
                     ip.parse().unwrap(),
-                    ifs.iter().map(|s| s.to_string()).collect(),
+                    Arc::new(ifs.iter().map(|s| s.to_string()).collect()),
                 )
             })
             .collect()

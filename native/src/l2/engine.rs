@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::arp::{self, ArpFrame};
 use super::bpf;
-use super::desired::{diff, diff_one, Desired, Diff};
+use super::desired::{diff, diff_one, Desired, Diff, Interfaces};
 use super::ethernet::{self, Mac, BROADCAST, ETHERTYPE_ARP, ETHERTYPE_IPV6};
 use super::ndp::{self, NdpFrame};
 use super::schedule::Schedule;
@@ -76,7 +76,7 @@ pub enum Command {
     /// Replace the whole desired set.
     Set(Desired, Reply<()>),
     /// Add or replace one IP's interfaces.
-    Announce(IpAddr, std::collections::BTreeSet<String>, Reply<()>),
+    Announce(IpAddr, Interfaces, Reply<()>),
     Release(IpAddr, Reply<()>),
     Owned(Reply<Desired>),
     Counters(Reply<Vec<(IpAddr, String, IpCounters)>>),
@@ -441,7 +441,12 @@ impl Engine {
             }
             Command::Announce(ip, ifs, reply) => {
                 let mut change = Diff::default();
-                diff_one(&mut change, ip, self.desired.get(&ip), Some(&ifs));
+                diff_one(
+                    &mut change,
+                    ip,
+                    self.desired.get(&ip).map(|s| &**s),
+                    Some(&ifs),
+                );
                 let result = self.apply(change);
                 if result.is_ok() {
                     self.desired.insert(ip, ifs);
@@ -451,7 +456,7 @@ impl Engine {
             }
             Command::Release(ip, reply) => {
                 let mut change = Diff::default();
-                diff_one(&mut change, ip, self.desired.get(&ip), None);
+                diff_one(&mut change, ip, self.desired.get(&ip).map(|s| &**s), None);
                 let result = self.apply(change);
                 if result.is_ok() {
                     self.desired.remove(&ip);

@@ -1,13 +1,13 @@
 //! The napi surface of the L2 announcer: desired state in, counters and events out.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
-use super::desired::{parse_service_ip, validate_interface_name, Desired};
+use super::desired::{parse_service_ip, validate_interface_name, Desired, Interfaces};
 use super::engine::{Command, Event, EventKind, Handle};
 use super::schedule::Schedule;
 
@@ -114,7 +114,7 @@ fn invalid(msg: String) -> Error {
     Error::new(Status::InvalidArg, msg)
 }
 
-fn interfaces_of(field: &str, list: &[String]) -> Result<BTreeSet<String>> {
+fn interfaces_of(field: &str, list: &[String]) -> Result<Interfaces> {
     if list.is_empty() {
         return Err(invalid(format!("{field} must name at least one interface")));
     }
@@ -123,7 +123,7 @@ fn interfaces_of(field: &str, list: &[String]) -> Result<BTreeSet<String>> {
         validate_interface_name(name).map_err(|e| invalid(format!("{field}[{j}]: {e}")))?;
         out.insert(name.clone());
     }
-    Ok(out)
+    Ok(Arc::new(out))
 }
 
 #[napi]
@@ -232,14 +232,14 @@ impl L2Announcer {
     /// The desired set as it stands, sorted by IP.
     #[napi]
     pub fn owned(&self) -> Result<Vec<L2Announcement>> {
-        let d: BTreeMap<IpAddr, BTreeSet<String>> = self
+        let d: Desired = self
             .handle()?
             .call(Command::Owned)
             .map_err(Error::from_reason)?;
         Ok(d.into_iter()
             .map(|(ip, ifs)| L2Announcement {
                 ip: ip.to_string(),
-                interfaces: ifs.into_iter().collect(),
+                interfaces: ifs.iter().cloned().collect(),
             })
             .collect())
     }
