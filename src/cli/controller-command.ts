@@ -1,6 +1,7 @@
 // `ferrolb controller [...]`: thin wrapper over the controller process (src/controller/run.ts),
 // loaded lazily so other subcommands do not pay for the Kubernetes client.
 import type { CommandIO } from './io.js';
+import { CONTROLLER_IGNORED_FLAGS, stripIgnoredFlags } from './metallb-flags.js';
 
 export const CONTROLLER_USAGE = `Usage:
   ferrolb controller [--kubeconfig FILE] [--namespace NS] [--lb-class CLASS] [--identity ID]
@@ -16,8 +17,9 @@ export async function controllerCommand(argv: readonly string[], io: CommandIO):
     return 0;
   }
   const { main } = await import('../controller/run.js');
+  const { argv: own, ignored } = stripIgnoredFlags(argv, CONTROLLER_IGNORED_FLAGS);
   try {
-    return await main([...argv]);
+    return await main(own, ignored);
   } catch (e) {
     io.stderr(`ferrolb controller: ${(e as Error).message}`);
     return 1;

@@ -4,6 +4,7 @@ import { DEFAULT_NAMESPACE } from '../config/build.js';
 import { parseArgs } from './args.js';
 import type { CommandIO } from './io.js';
 import { parseLogLevel, type LogLevel } from '../observability/logger.js';
+import { SPEAKER_IGNORED_FLAGS, stripIgnoredFlags } from './metallb-flags.js';
 import { monitoringFlag } from '../observability/monitoring-flag.js';
 import { assumedInterfaces } from './standalone-command.js';
 
@@ -54,7 +55,8 @@ const FLAGS = [
 ] as const;
 
 export async function speakerCommand(argv: readonly string[], io: CommandIO): Promise<number> {
-  const args = parseArgs(argv, FLAGS);
+  const { argv: own, ignored } = stripIgnoredFlags(argv, SPEAKER_IGNORED_FLAGS);
+  const args = parseArgs(own, FLAGS);
   if (!args.ok) {
     io.stderr(`ferrolb speaker: ${args.reason}\n\n${SPEAKER_USAGE}`);
     return 2;
@@ -95,6 +97,7 @@ export async function speakerCommand(argv: readonly string[], io: CommandIO): Pr
   const { runKubernetesSpeaker } = await import('../speaker/run-kubernetes.js');
   const assumed = str('assume-interfaces');
   return runKubernetesSpeaker({
+    ignoredFlags: ignored,
     nodeName,
     kubeconfig: str('kubeconfig', 'KUBECONFIG'),
     namespace: str('namespace', 'METALLB_NAMESPACE') ?? DEFAULT_NAMESPACE,

@@ -96,7 +96,11 @@ export async function runController(opts: ControllerProcessOptions = {}): Promis
 }
 
 /** `node src/controller/run.ts [--kubeconfig F] [--namespace NS] [--lb-class C] ...` */
-export async function main(argv: string[]): Promise<number> {
+export async function main(
+  argv: string[],
+  /** MetalLB flags given but meaningless here (stripped by the CLI), reported once. */
+  ignored: readonly { readonly flag: string; readonly reason: string }[] = [],
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -118,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof endpoint === 'string') throw new Error(endpoint);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const identity = values.identity ?? `${hostname()}_${process.pid}`;
+  const log = createLogger({ level, base: { component: 'controller', identity } });
+  for (const f of ignored) log.warn('MetalLB flag ignored', { flag: f.flag, reason: f.reason });
   // The monitoring endpoint comes up first, so a taken port fails the start before any lease or
   // write; it reports ready once the informers have synced.
   let running: RunningController | null = null;
@@ -134,7 +140,7 @@ export async function main(argv: string[]): Promise<number> {
         });
   try {
     running = await runController({
-      log: createLogger({ level, base: { component: 'controller', identity } }),
+      log,
       identity,
       ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
       ...(values.namespace ? { namespace: values.namespace } : {}),

@@ -29,6 +29,8 @@ export interface KubernetesSpeakerOptions {
   /** This speaker's pod (downward API); null = find it by selector on this node. */
   readonly podName?: string | null;
   readonly logLevel: LogLevel;
+  /** MetalLB flags given but meaningless here, reported once. */
+  readonly ignoredFlags?: readonly { readonly flag: string; readonly reason: string }[];
   /** Periodic gratuitous ARP / NA (ms), 0 = off. */
   readonly l2RefreshMs?: number;
   /** /metrics, /healthz, /readyz; null = off. */
@@ -42,6 +44,8 @@ export const DEFAULT_SPEAKER_POD_SELECTOR =
 
 export async function runKubernetesSpeaker(opts: KubernetesSpeakerOptions): Promise<number> {
   const log = createLogger({ level: opts.logLevel, base: { component: 'speaker', node: opts.nodeName } });
+  for (const f of opts.ignoredFlags ?? [])
+    log.warn('MetalLB flag ignored', { flag: f.flag, reason: f.reason });
   let kc;
   try {
     kc = loadKubeConfig(opts.kubeconfig ?? undefined);
