@@ -6,6 +6,7 @@
 //! state and receives events.
 #![deny(clippy::all)]
 
+pub mod bfd;
 pub mod bgp;
 pub mod l2;
 
