@@ -5,3 +5,6 @@
 
 pub mod machine;
 pub mod packet;
+pub mod service;
+pub mod socket;
+pub mod status;
