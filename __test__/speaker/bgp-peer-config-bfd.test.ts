@@ -60,6 +60,14 @@ describe('BFD profile → native bfd options', () => {
     ]);
   });
 
+  it('an ebgpMultiHop peer is warned that BFD is single-hop only', () => {
+    const profiles = new Map([['fast', profile()]]);
+    const m = peerConfig(peer('p', { bfdProfile: 'fast', ebgpMultiHop: true }), {}, profiles);
+    assert.ok(m.ok && m.config.bfd);
+    assert.equal(m.warnings?.length, 1);
+    assert.match(m.warnings[0]!, /^BGPPeer\/metallb-system\/p: spec\.ebgpMultiHop: BFD runs single-hop only/);
+  });
+
   it('a profile the caller does not have leaves BFD off, with a warning naming the field', () => {
     const m = peerConfig(peer('p', { bfdProfile: 'gone' }));
     assert.ok(m.ok && m.config.bfd === undefined);

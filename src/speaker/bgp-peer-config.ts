@@ -70,6 +70,10 @@ export function peerConfig(
       warnings.push(`${ref}: spec.bfdProfile: profile "${p.bfdProfile}" not found; BFD is off for this peer`);
     } else {
       cfg.bfd = bfdOptions(profile);
+      if (p.ebgpMultiHop)
+        warnings.push(
+          `${ref}: spec.ebgpMultiHop: BFD runs single-hop only (RFC 5881, TTL 255); with a peer more than one hop away it never comes Up, and so never closes the session`,
+        );
       if (profile.echoMode)
         warnings.push(
           `BFDProfile/${profile.namespace}/${profile.name}: spec.echoMode: the echo function is not supported; BFD runs with control packets only`,
