@@ -5,8 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BgpSpeaker, type BgpEvent, type BgpPeerConfig, type BgpPeerStatus } from '../../src/native/addon.js';
 import { createPeerLink, type PeerLink } from './bgp-lab.js';
-import { startDaemon, type BfdSpec, type PeerDaemon } from './bgp-daemons.js';
-import { waitFor } from './wait.js';
+import { frrBfdProfile, startDaemon, type BfdSpec, type PeerDaemon } from './bgp-daemons.js';
+import { sleep, waitFor } from './wait.js';
 
 const AS = 64512;
 /** The brief's example: 3 × 300 ms. The hold time stays at 90 s so only BFD can be this fast. */
@@ -135,5 +135,29 @@ export function bfdSuite(kind: 'bird' | 'frr') {
       await allUp();
       assert.ok(status('v4')!.establishedTransitions > before, 'a new session after the thaw');
     });
+
+    // RFC 5882 §3.2: a peer that takes BFD down administratively is not a path failure.
+    if (kind === 'frr')
+      test('the peer signals AdminDown: BFD goes Down, the BGP session stays', async () => {
+        await allUp();
+        const before = status('v4')!.establishedTransitions;
+        const profile = ['bfd', `profile ${frrBfdProfile(BFD)}`];
+        await daemon!.configure([...profile, 'shutdown']);
+        try {
+          await waitFor('our BFD Down with the remote AdminDown', () =>
+            ['v4', 'v6'].every(
+              (n) => status(n)?.bfd?.state === 'Down' && status(n)?.bfd?.remoteState === 'AdminDown',
+            ),
+          );
+          assert.equal(status('v4')!.bfd!.diagnostic, 'Neighbor Signaled Session Down');
+          await sleep(1500); // more than a detection time
+          for (const n of ['v4', 'v6']) assert.equal(status(n)?.state, 'Established', `${n} untouched`);
+          assert.equal(status('v4')!.establishedTransitions, before);
+        } finally {
+          await daemon!.configure([...profile, 'no shutdown']);
+        }
+        await allUp();
+        assert.equal(status('v4')!.establishedTransitions, before, 'never reset');
+      });
   });
 }

@@ -83,6 +83,8 @@ export interface PeerDaemon {
   thaw(): Promise<void>;
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** FRR only: applies config lines in `configure terminal` (one vtysh call). */
+  configure(lines: string[]): Promise<void>;
   /** Runs one command of the daemon's own CLI (birdc, vtysh, gobgp) and returns its output. */
   cli(...args: string[]): Promise<string>;
   logs(): string;
@@ -276,6 +278,7 @@ async function startBird(spec: DaemonSpec): Promise<PeerDaemon> {
     async bfdSessions() {
       return parseBirdBfdSessions(await birdc('show', 'bfd', 'sessions'));
     },
+    configure: () => Promise.reject(new Error('configure() is FRR only')),
     freeze: async () => void killPid(pid, 'SIGSTOP'),
     thaw: async () => void killPid(pid, 'SIGCONT'),
     async restart() {
@@ -380,7 +383,8 @@ function frrConfig(spec: DaemonSpec, name: string, logFile: string): string {
   return l.join('\n') + '\n';
 }
 
-function frrBfdProfile(b: BfdSpec): string {
+/** The name of the bfdd profile the FRR daemon uses for these timers. */
+export function frrBfdProfile(b: BfdSpec): string {
   return `p${b.receiveMs}x${b.transmitMs}x${b.multiplier}`;
 }
 
@@ -493,6 +497,9 @@ async function startFrr(spec: DaemonSpec): Promise<PeerDaemon> {
       if (!withBfd) return [];
       const peers = JSON.parse(await vtysh('show bfd peers json')) as { peer?: string; status?: string }[];
       return peers.map((p) => ({ peer: p.peer ?? '', state: (p.status ?? '').toLowerCase() }));
+    },
+    async configure(lines) {
+      await run('vtysh', ['-N', name, '-c', 'configure terminal', ...lines.flatMap((l) => ['-c', l])]);
     },
     freeze: async () => {
       for (const p of [pid, ...helpers]) killPid(p, 'SIGSTOP');
@@ -617,6 +624,7 @@ async function startGobgp(spec: DaemonSpec): Promise<PeerDaemon> {
       return j.state?.session_state === 6;
     },
     bfdSessions: () => Promise.reject(new Error('GoBGP has no BFD')),
+    configure: () => Promise.reject(new Error('configure() is FRR only')),
     freeze: async () => void killPid(proc.pid!, 'SIGSTOP'),
     thaw: async () => void killPid(proc.pid!, 'SIGCONT'),
     async restart() {

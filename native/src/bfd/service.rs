@@ -1,7 +1,8 @@
 //! Running BFD sessions: one tokio task per session driving its `Machine`, and the
 //! process-wide receivers on port 3784 that check and demultiplex incoming packets
 //! (RFC 5880 §6.3 / RFC 5881 §3: by Your Discriminator, else by the sender's address).
-//! The receivers exist while at least one session of their address family does.
+//! A family's receiver exists while a session of that family does (it lingers up to a second
+//! after the last one, so a speaker closed and recreated reuses it).
 //! Must be used inside a tokio runtime.
 
 use std::collections::hash_map::RandomState;
@@ -21,8 +22,29 @@ use super::packet::{BfdState, ControlPacket, Discard};
 use super::socket::{self, TTL};
 use super::status::BfdStatusData;
 
-/// Called on every state change: (from, to, local diagnostic).
-pub type StateListener = Arc<dyn Fn(BfdState, BfdState, u8) + Send + Sync>;
+/// One state change of a session, as its client sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transition {
+    pub from: BfdState,
+    pub to: BfdState,
+    /// The local diagnostic after the change.
+    pub diag: u8,
+    /// What the remote said last (AdminDown: it ended the session on purpose).
+    pub remote_state: BfdState,
+}
+
+impl Transition {
+    /// RFC 5882 §3.2: a path failure for the client — leaving Up, except on our own
+    /// AdminDown or because the remote signalled AdminDown.
+    pub fn is_failure(&self) -> bool {
+        self.from == BfdState::Up
+            && self.to == BfdState::Down
+            && self.remote_state != BfdState::AdminDown
+    }
+}
+
+/// Called on every state change.
+pub type StateListener = Arc<dyn Fn(Transition) + Send + Sync>;
 
 struct Entry {
     peer: IpAddr,
@@ -34,8 +56,10 @@ struct Entry {
 struct Registry {
     by_discr: HashMap<u32, Entry>,
     by_peer: HashMap<IpAddr, u32>,
-    receiver_v4: Option<JoinHandle<()>>,
-    receiver_v6: Option<JoinHandle<()>>,
+    /// Whether each family's receiver task runs (v4, v6). The task clears its flag and
+    /// closes its socket under the registry lock, so a new bind never races a closing one.
+    receiver_v4: bool,
+    receiver_v6: bool,
 }
 
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
@@ -95,25 +119,20 @@ pub fn start(
     let discr = {
         let mut guard = registry();
         let reg = guard.get_or_insert_with(Registry::default);
-        if reg.by_peer.contains_key(&peer) {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!("a BFD session to {peer} already runs in this process"),
-            ));
-        }
         let receiver = if peer.is_ipv4() {
             &mut reg.receiver_v4
         } else {
             &mut reg.receiver_v6
         };
-        if receiver.is_none() {
+        if !*receiver {
             let sock = socket::bind_receiver(peer.is_ipv6()).map_err(|e| {
                 io::Error::new(
                     e.kind(),
                     format!("binding UDP port {}: {e}", socket::CONTROL_PORT),
                 )
             })?;
-            *receiver = Some(tokio::spawn(receive_loop(sock)));
+            *receiver = true;
+            tokio::spawn(receive_loop(sock, peer.is_ipv6()));
         }
         let mut discr = (seed >> 32) as u32;
         while discr == 0 || reg.by_discr.contains_key(&discr) {
@@ -127,6 +146,8 @@ pub fn start(
                 status: status.clone(),
             },
         );
+        // A session being replaced (peer config changed) may still be saying AdminDown:
+        // packets without Your Discriminator go to the newest session from now on.
         reg.by_peer.insert(peer, discr);
         discr
     };
@@ -152,19 +173,6 @@ fn unregister(discr: u32, peer: IpAddr) {
     reg.by_discr.remove(&discr);
     if reg.by_peer.get(&peer) == Some(&discr) {
         reg.by_peer.remove(&peer);
-    }
-    // Close a family's receiver once its last session is gone (frees port 3784).
-    for v6 in [false, true] {
-        if !reg.by_discr.values().any(|e| e.peer.is_ipv6() == v6) {
-            let r = if v6 {
-                reg.receiver_v6.take()
-            } else {
-                reg.receiver_v4.take()
-            };
-            if let Some(r) = r {
-                r.abort();
-            }
-        }
     }
 }
 
@@ -232,7 +240,12 @@ async fn run(
             }
         }
         for (from, to, diag) in changes {
-            listener(from, to, diag);
+            listener(Transition {
+                from,
+                to,
+                diag,
+                remote_state: m.remote_state(),
+            });
         }
         if stopping {
             break;
@@ -280,19 +293,47 @@ fn dispatch(reg: &Registry, bytes: &[u8], from: IpAddr, ttl: Option<u8>) {
     }
 }
 
-async fn receive_loop(sock: UdpSocket) {
+enum Wake {
+    Datagram(io::Result<socket::Received>),
+    Tick,
+}
+
+/// Receives for one address family until no session of that family is left.
+async fn receive_loop(sock: UdpSocket, v6: bool) {
     let mut buf = [0u8; 512];
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
-        match socket::recv(&sock, &mut buf).await {
-            Ok(r) => {
+        let wake = tokio::select! {
+            r = socket::recv(&sock, &mut buf) => Wake::Datagram(r),
+            _ = tick.tick() => Wake::Tick,
+        };
+        match wake {
+            Wake::Datagram(Ok(r)) => {
                 let guard = registry();
                 if let Some(reg) = guard.as_ref() {
                     dispatch(reg, &buf[..r.len], r.from, r.ttl);
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Wake::Datagram(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
             // ICMP errors reported on the socket and the like: keep receiving.
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+            Wake::Datagram(Err(_)) => {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await
+            }
+            Wake::Tick => {
+                let mut guard = registry();
+                let Some(reg) = guard.as_mut() else { continue };
+                if reg.by_discr.values().any(|e| e.peer.is_ipv6() == v6) {
+                    continue;
+                }
+                if v6 {
+                    reg.receiver_v6 = false;
+                } else {
+                    reg.receiver_v4 = false;
+                }
+                // Closed before the lock is released: the next `start` binds afresh.
+                drop(sock);
+                return;
+            }
         }
     }
 }
@@ -340,7 +381,7 @@ mod tests {
             Some(a_ip),
             fast(),
             a_status.clone(),
-            Arc::new(move |f, t, d| seen.lock().unwrap().push((f, t, d))),
+            Arc::new(move |t: Transition| seen.lock().unwrap().push(t)),
         )
         .expect("session a");
         let b = start(
@@ -351,13 +392,9 @@ mod tests {
                 ..fast()
             },
             b_status.clone(),
-            Arc::new(|_, _, _| {}),
+            Arc::new(|_| {}),
         )
         .expect("session b");
-        assert!(
-            start(b_ip, None, fast(), a_status.clone(), Arc::new(|_, _, _| {})).is_err(),
-            "one session per neighbour"
-        );
         until("both Up", || {
             snapshot(&a_status).state == BfdState::Up && snapshot(&b_status).state == BfdState::Up
         })
@@ -409,16 +446,55 @@ mod tests {
         b.stop().await;
         until("a Down", || snapshot(&a_status).state == BfdState::Down).await;
         let changes = a_changes.lock().unwrap().clone();
+        let last = *changes.last().unwrap();
         assert_eq!(
-            changes.last(),
-            Some(&(
-                BfdState::Up,
-                BfdState::Down,
-                super::super::packet::diag::NEIGHBOR_SIGNALED_DOWN
-            ))
+            last,
+            Transition {
+                from: BfdState::Up,
+                to: BfdState::Down,
+                diag: super::super::packet::diag::NEIGHBOR_SIGNALED_DOWN,
+                remote_state: BfdState::AdminDown,
+            }
+        );
+        assert!(
+            !last.is_failure(),
+            "the remote's AdminDown is not a path failure"
         );
         assert_eq!(snapshot(&a_status).down_events, 1);
         a.stop().await;
         assert!(registry().as_ref().unwrap().by_discr.is_empty());
+        until("port 3784 released", || {
+            std::net::UdpSocket::bind((a_ip, socket::CONTROL_PORT)).is_ok()
+        })
+        .await;
+    }
+}
+
+#[cfg(test)]
+mod transition_tests {
+    use super::*;
+    use BfdState::*;
+
+    #[test]
+    fn which_transitions_are_failures_for_the_client() {
+        let cases = [
+            (Up, Down, Down, true),
+            (Up, Down, Init, true),
+            (Up, Down, Up, true),
+            (Up, Down, AdminDown, false),
+            (Up, AdminDown, Up, false),
+            (Init, Down, Down, false),
+            (Down, Init, Down, false),
+            (Init, Up, Up, false),
+        ];
+        for (from, to, remote_state, want) in cases {
+            let t = Transition {
+                from,
+                to,
+                diag: 0,
+                remote_state,
+            };
+            assert_eq!(t.is_failure(), want, "{t:?}");
+        }
     }
 }

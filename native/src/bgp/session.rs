@@ -36,8 +36,7 @@ use super::socket::{self, ConnectOptions};
 use super::status::PeerStatusData;
 use super::timers::Timers;
 use super::update_queue::{AttrTable, PeerContext, UpdateQueue};
-use crate::bfd::packet::BfdState;
-use crate::bfd::service::{self as bfd_service, BfdSession};
+use crate::bfd::service::{self as bfd_service, BfdSession, Transition};
 use crate::bfd::status::{diag_text, BfdStatusData};
 
 /// Output is refilled from the UPDATE queue up to this many bytes per round.
@@ -108,10 +107,10 @@ fn start_bfd(
     let (cfg, status) = (shared.config.bfd?, shared.bfd.clone()?);
     // Weak: the BFD session must not keep the BGP session's command channel open.
     let weak = tx.downgrade();
-    let listener = Arc::new(move |from: BfdState, to: BfdState, diag: u8| {
-        if from == BfdState::Up && to != BfdState::Up {
+    let listener = Arc::new(move |t: Transition| {
+        if t.is_failure() {
             if let Some(tx) = weak.upgrade() {
-                let _ = tx.send(PeerCommand::BfdDown(diag));
+                let _ = tx.send(PeerCommand::BfdDown(t.diag));
             }
         }
     });
