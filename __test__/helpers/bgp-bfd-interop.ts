@@ -94,6 +94,22 @@ export function bfdSuite(kind: 'bird' | 'frr') {
         assert.equal(bfd.controlPacketsDiscarded, 0, bfd.lastError);
         assert.equal(bfd.downEvents, 0);
       }
+      // FRR shows what it decoded from our packets: our discriminator and our timers.
+      if (kind === 'frr')
+        for (const [name, ours] of [
+          ['v4', link.hostV4],
+          ['v6', link.hostV6],
+        ] as const) {
+          const seen = (await daemon!.bfdSessions()).find((s) => s.peer === ours)?.detail;
+          const bfd = status(name)!.bfd!;
+          assert.deepEqual(seen, {
+            localDiscriminator: bfd.remoteDiscriminator,
+            remoteDiscriminator: bfd.localDiscriminator,
+            remoteReceiveMs: BFD.receiveMs,
+            remoteTransmitMs: BFD.transmitMs,
+            remoteMultiplier: BFD.multiplier,
+          });
+        }
     });
 
     test('a frozen peer: BGP goes down within the BFD detection time (hold 90 s), and recovers', async (t) => {

@@ -38,6 +38,14 @@ export interface DaemonBfdSession {
   peer: string;
   /** Lower case: 'up', 'down', 'init', 'admindown'. */
   state: string;
+  /** FRR only: what the daemon learned from our packets, and its own discriminator. */
+  detail?: {
+    localDiscriminator: number;
+    remoteDiscriminator: number;
+    remoteReceiveMs: number;
+    remoteTransmitMs: number;
+    remoteMultiplier: number;
+  };
 }
 
 export interface DaemonSpec {
@@ -495,8 +503,18 @@ async function startFrr(spec: DaemonSpec): Promise<PeerDaemon> {
     },
     async bfdSessions() {
       if (!withBfd) return [];
-      const peers = JSON.parse(await vtysh('show bfd peers json')) as { peer?: string; status?: string }[];
-      return peers.map((p) => ({ peer: p.peer ?? '', state: (p.status ?? '').toLowerCase() }));
+      const peers = JSON.parse(await vtysh('show bfd peers json')) as Record<string, string | number>[];
+      return peers.map((p) => ({
+        peer: String(p['peer'] ?? ''),
+        state: String(p['status'] ?? '').toLowerCase(),
+        detail: {
+          localDiscriminator: Number(p['id']),
+          remoteDiscriminator: Number(p['remote-id']),
+          remoteReceiveMs: Number(p['remote-receive-interval']),
+          remoteTransmitMs: Number(p['remote-transmit-interval']),
+          remoteMultiplier: Number(p['remote-detect-multiplier']),
+        },
+      }));
     },
     async configure(lines) {
       await run('vtysh', ['-N', name, '-c', 'configure terminal', ...lines.flatMap((l) => ['-c', l])]);
