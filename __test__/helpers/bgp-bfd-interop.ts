@@ -18,6 +18,7 @@ export function bfdSuite(kind: 'bird' | 'frr') {
     let link: PeerLink;
     let daemon: PeerDaemon | undefined;
     let speaker: BgpSpeaker | undefined;
+    let peers: BgpPeerConfig[] = [];
     const events: BgpEvent[] = [];
 
     before(async () => {
@@ -48,7 +49,7 @@ export function bfdSuite(kind: 'bird' | 'frr') {
           detectMultiplier: BFD.multiplier,
         },
       };
-      const peers: BgpPeerConfig[] = [
+      peers = [
         { name: 'v4', address: link.peerV4, sourceAddress: link.hostV4, ipv4: true, ipv6: false, ...common },
         { name: 'v6', address: link.peerV6, sourceAddress: link.hostV6, ipv4: false, ipv6: true, ...common },
       ];
@@ -150,6 +151,25 @@ export function bfdSuite(kind: 'bird' | 'frr') {
       }
       await allUp();
       assert.ok(status('v4')!.establishedTransitions > before, 'a new session after the thaw');
+    });
+
+    test('a changed peer (BFD now passive) restarts its sessions; the new BFD session takes over', async () => {
+      await allUp();
+      const mark = events.length;
+      peers = peers.map((p) => ({ ...p, bfd: { ...p.bfd, passive: true } }));
+      speaker!.setPeers(peers);
+      // A changed peer is a new session (its counters start over): wait for it to reach Established.
+      for (const name of ['v4', 'v6'])
+        await waitFor(`${name}: the new session Established`, () =>
+          events.slice(mark).some((e) => e.peer === name && e.kind === 'state' && e.state === 'Established'),
+        );
+      await allUp();
+      for (const name of ['v4', 'v6']) {
+        const bfd = status(name)!.bfd!;
+        // Packets still addressed to the replaced session are dropped (RFC 5880 §6.8.6), nothing else.
+        if (bfd.lastError !== undefined) assert.match(bfd.lastError, /unknown your discriminator$/);
+        assert.equal(bfd.downEvents, 0, `${name}: a fresh session`);
+      }
     });
 
     // RFC 5882 §3.2: a peer that takes BFD down administratively is not a path failure.
