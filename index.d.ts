@@ -68,6 +68,29 @@ export declare class L2Announcer {
   close(): void
 }
 
+/** `bfd` in a peer's status. */
+export interface BfdPeerStatus {
+  state: 'AdminDown' | 'Down' | 'Init' | 'Up'
+  remoteState: 'AdminDown' | 'Down' | 'Init' | 'Up'
+  /** Why the session last left Up, e.g. "Control Detection Time Expired". */
+  diagnostic: string
+  localDiscriminator: number
+  /** 0 until the peer was heard. */
+  remoteDiscriminator: number
+  controlPacketsIn: number
+  controlPacketsOut: number
+  /** Received packets dropped by the RFC 5880 §6.8.6 / RFC 5881 §5 checks. */
+  controlPacketsDiscarded: number
+  /** Up → Down transitions. */
+  downEvents: number
+  /** Remote Detect Mult × agreed receive interval; absent until the peer was heard. */
+  detectionTimeMs?: number
+  /** Our periodic transmit interval before jitter; absent while not sending. */
+  transmitIntervalMs?: number
+  /** Socket errors and the reason of the last discard. */
+  lastError?: string
+}
+
 /** Context for `bgpDecodeMessages`. */
 export interface BgpDecodeContext {
   /** Default true. */
@@ -153,6 +176,21 @@ export interface BgpNotificationCode {
   subcode: number
 }
 
+/**
+ * BFD (RFC 5880/5881, single hop) to the peer; when it goes from Up to Down the
+ * Established session is closed at once (RFC 5882).
+ */
+export interface BgpPeerBfdConfig {
+  /** Required Min RX Interval, ms (default 300, 10..60000). */
+  receiveIntervalMs?: number
+  /** Desired Min TX Interval once Up, ms (default 300, 10..60000); 1 s while not Up. */
+  transmitIntervalMs?: number
+  /** Detect Mult (default 3, 1..255). */
+  detectMultiplier?: number
+  /** Send nothing until the peer does. */
+  passive?: boolean
+}
+
 /** One BGP neighbour. `name` is the key `setPeers` diffs by. */
 export interface BgpPeerConfig {
   /** Unique key of the peer; setPeers diffs by name. */
@@ -197,6 +235,8 @@ export interface BgpPeerConfig {
    * routes and no nextHopV6 uses the IPv4-mapped local address.
    */
   nextHopV6?: string
+  /** Run a BFD session to the peer. */
+  bfd?: BgpPeerBfdConfig
 }
 
 /** What `peerStatus()` returns per peer. */
@@ -225,6 +265,8 @@ export interface BgpPeerStatus {
   lastNotificationSent?: BgpNotificationCode
   lastNotificationReceived?: BgpNotificationCode
   establishedTransitions: number
+  /** Present when BFD is configured for the peer. */
+  bfd?: BfdPeerStatus
 }
 
 /** Attributes of a route group. */

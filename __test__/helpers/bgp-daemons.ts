@@ -22,6 +22,30 @@ export interface NeighborSpec {
   holdTimeSecs?: number;
   families?: Family[];
   multihop?: boolean;
+  /** Single-hop BFD to this neighbour tied to the BGP session (BIRD `bfd on`, FRR `neighbor X bfd`). */
+  bfd?: BfdSpec;
+}
+
+/** BFD timers in milliseconds. */
+export interface BfdSpec {
+  receiveMs: number;
+  transmitMs: number;
+  multiplier: number;
+}
+
+/** A BFD session as the daemon's own CLI shows it. */
+export interface DaemonBfdSession {
+  peer: string;
+  /** Lower case: 'up', 'down', 'init', 'admindown'. */
+  state: string;
+  /** FRR only: what the daemon learned from our packets, and its own discriminator. */
+  detail?: {
+    localDiscriminator: number;
+    remoteDiscriminator: number;
+    remoteReceiveMs: number;
+    remoteTransmitMs: number;
+    remoteMultiplier: number;
+  };
 }
 
 export interface DaemonSpec {
@@ -60,11 +84,15 @@ export interface PeerDaemon {
   ribCount(family: Family): Promise<number>;
   /** Whether the session to `neighbor` is Established, as the daemon itself reports. */
   established(neighbor: string): Promise<boolean>;
-  /** SIGSTOP / SIGCONT: a peer that goes silent without closing the connection. */
+  /** BFD sessions as the daemon reports them (`birdc show bfd sessions`, `show bfd peers json`). */
+  bfdSessions(): Promise<DaemonBfdSession[]>;
+  /** SIGSTOP / SIGCONT (every process of the daemon): a peer that goes silent without closing anything. */
   freeze(): Promise<void>;
   thaw(): Promise<void>;
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** FRR only: applies config lines in `configure terminal` (one vtysh call). */
+  configure(lines: string[]): Promise<void>;
   /** Runs one command of the daemon's own CLI (birdc, vtysh, gobgp) and returns its output. */
   cli(...args: string[]): Promise<string>;
   logs(): string;
@@ -186,9 +214,20 @@ function birdConfig(spec: DaemonSpec): string {
   ${n.multihop ? 'multihop;' : ''}
   ${n.holdTimeSecs !== undefined ? `hold time ${n.holdTimeSecs};` : ''}
   ${n.password ? `password "${n.password}";` : ''}
+  ${n.bfd ? `bfd on;${n.multihop ? '' : ' direct;'}` : ''}
 ${channels(familiesOf(n), exportAll)}
 }`);
   });
+  // One BFD protocol serves every `bfd on` session; BIRD's timers are per interface.
+  const bfd = spec.neighbors.find((n) => n.bfd)?.bfd;
+  if (bfd)
+    lines.push(`protocol bfd {
+  interface "*" {
+    min rx interval ${bfd.receiveMs} ms;
+    min tx interval ${bfd.transmitMs} ms;
+    multiplier ${bfd.multiplier};
+  };
+}`);
   if (spec.dynamicRange) {
     const d = spec.dynamicRange;
     lines.push(`protocol bgp dyn {
@@ -244,6 +283,10 @@ async function startBird(spec: DaemonSpec): Promise<PeerDaemon> {
       }
       return false;
     },
+    async bfdSessions() {
+      return parseBirdBfdSessions(await birdc('show', 'bfd', 'sessions'));
+    },
+    configure: () => Promise.reject(new Error('configure() is FRR only')),
     freeze: async () => void killPid(pid, 'SIGSTOP'),
     thaw: async () => void killPid(pid, 'SIGCONT'),
     async restart() {
@@ -258,6 +301,16 @@ async function startBird(spec: DaemonSpec): Promise<PeerDaemon> {
     logs: () => proc.output(),
     pid: () => pid,
   };
+}
+
+/** Parses `birdc show bfd sessions`: per session a line "ADDRESS IFACE STATE SINCE INTERVAL TIMEOUT". */
+export function parseBirdBfdSessions(text: string): DaemonBfdSession[] {
+  const out: DaemonBfdSession[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*([0-9a-fA-F.:]+)\s+\S+\s+(Up|Down|Init|AdminDown)\b/.exec(line);
+    if (m && m[1]!.match(/[.:]/)) out.push({ peer: m[1]!, state: m[2]!.toLowerCase() });
+  }
+  return out;
 }
 
 /** Parses `birdc show route all`: a route line (prefix only on the first route of a prefix; `*` marks
@@ -325,6 +378,8 @@ function frrConfig(spec: DaemonSpec, name: string, logFile: string): string {
     }
     if (n.password) l.push(` neighbor ${n.address} password ${n.password}`);
     if (n.multihop) l.push(` neighbor ${n.address} ebgp-multihop 255`);
+    if (n.bfd)
+      l.push(` neighbor ${n.address} bfd`, ` neighbor ${n.address} bfd profile ${frrBfdProfile(n.bfd)}`);
   }
   for (const fam of ['ipv4', 'ipv6'] as const) {
     const members = spec.neighbors.filter((n) => familiesOf(n).includes(fam));
@@ -332,6 +387,25 @@ function frrConfig(spec: DaemonSpec, name: string, logFile: string): string {
     l.push(` address-family ${fam} unicast`);
     for (const n of members) l.push(`  neighbor ${n.address} activate`);
     l.push(' exit-address-family');
+  }
+  return l.join('\n') + '\n';
+}
+
+/** The name of the bfdd profile the FRR daemon uses for these timers. */
+export function frrBfdProfile(b: BfdSpec): string {
+  return `p${b.receiveMs}x${b.transmitMs}x${b.multiplier}`;
+}
+
+/** bfdd's config: one profile per distinct timer set the neighbours ask for. */
+function frrBfdConfig(spec: DaemonSpec, logFile: string): string {
+  const l = ['frr defaults traditional', `log file ${logFile}`, 'bfd'];
+  const seen = new Set<string>();
+  for (const n of spec.neighbors) {
+    if (!n.bfd || seen.has(frrBfdProfile(n.bfd))) continue;
+    seen.add(frrBfdProfile(n.bfd));
+    l.push(` profile ${frrBfdProfile(n.bfd)}`);
+    l.push(`  receive-interval ${n.bfd.receiveMs}`, `  transmit-interval ${n.bfd.transmitMs}`);
+    l.push(`  detect-multiplier ${n.bfd.multiplier}`, ' exit');
   }
   return l.join('\n') + '\n';
 }
@@ -345,15 +419,34 @@ async function startFrr(spec: DaemonSpec): Promise<PeerDaemon> {
   const vtyDir = `/var/run/frr/${name}`;
   writeFileSync(conf, frrConfig(spec, name, logFile));
   mkdirSync(vtyDir, { recursive: true });
+  // BFD needs bfdd, and bgpd reaches bfdd only through zebra: with BFD all three run.
+  const withBfd = spec.neighbors.some((n) => n.bfd);
+  const helpers: number[] = [];
+  const helper = async (daemon: 'zebra' | 'bfdd', config: string) => {
+    const file = join(dir, `${daemon}.conf`);
+    const pidPath = join(dir, `${daemon}.pid`);
+    writeFileSync(file, config);
+    // Group frrvty: these daemons insist the user be in FRR's vty group, and -g counts.
+    const args = ['-d', '-u', 'root', '-g', 'frrvty', '-N', name, '-f', file, '-i', pidPath];
+    await run(`/usr/lib/frr/${daemon}`, args, { netns: spec.netns });
+    const p = await waitForPid(pidPath);
+    running.add(p);
+    helpers.push(p);
+  };
+  if (withBfd) {
+    await helper('zebra', `hostname ${name}\nlog file ${join(dir, 'zebra.log')}\n`);
+    await helper('bfdd', frrBfdConfig(spec, join(dir, 'bfdd.log')));
+  }
   let pid = 0;
   const launch = async () => {
     rmSync(pidFile, { force: true });
-    // -Z: no zebra; -S: no kernel routes; -N: own path space (vty socket under /var/run/frr/NAME).
+    // -Z: no zebra (unless BFD needs it); -S: no kernel routes; -N: own path space (vty socket under
+    // /var/run/frr/NAME).
     await run(
       '/usr/lib/frr/bgpd',
       [
         '-d',
-        '-Z',
+        ...(withBfd ? [] : ['-Z']),
         '-S',
         '-u',
         'root',
@@ -408,14 +501,37 @@ async function startFrr(spec: DaemonSpec): Promise<PeerDaemon> {
       >;
       return j[neighbor]?.bgpState === 'Established';
     },
-    freeze: async () => void killPid(pid, 'SIGSTOP'),
-    thaw: async () => void killPid(pid, 'SIGCONT'),
+    async bfdSessions() {
+      if (!withBfd) return [];
+      const peers = JSON.parse(await vtysh('show bfd peers json')) as Record<string, string | number>[];
+      return peers.map((p) => ({
+        peer: String(p['peer'] ?? ''),
+        state: String(p['status'] ?? '').toLowerCase(),
+        detail: {
+          localDiscriminator: Number(p['id']),
+          remoteDiscriminator: Number(p['remote-id']),
+          remoteReceiveMs: Number(p['remote-receive-interval']),
+          remoteTransmitMs: Number(p['remote-transmit-interval']),
+          remoteMultiplier: Number(p['remote-detect-multiplier']),
+        },
+      }));
+    },
+    async configure(lines) {
+      await run('vtysh', ['-N', name, '-c', 'configure terminal', ...lines.flatMap((l) => ['-c', l])]);
+    },
+    freeze: async () => {
+      for (const p of [pid, ...helpers]) killPid(p, 'SIGSTOP');
+    },
+    thaw: async () => {
+      for (const p of [pid, ...helpers]) killPid(p, 'SIGCONT');
+    },
     async restart() {
       await stopPid(pid);
       await launch();
     },
     async stop() {
       await stopPid(pid);
+      for (const p of helpers) await stopPid(p);
       rmSync(dir, { recursive: true, force: true });
       rmSync(vtyDir, { recursive: true, force: true });
     },
@@ -525,6 +641,8 @@ async function startGobgp(spec: DaemonSpec): Promise<PeerDaemon> {
       const j = JSON.parse(await gobgp('-j', 'neighbor', neighbor)) as { state?: { session_state?: number } };
       return j.state?.session_state === 6;
     },
+    bfdSessions: () => Promise.reject(new Error('GoBGP has no BFD')),
+    configure: () => Promise.reject(new Error('configure() is FRR only')),
     freeze: async () => void killPid(proc.pid!, 'SIGSTOP'),
     thaw: async () => void killPid(proc.pid!, 'SIGCONT'),
     async restart() {

@@ -65,6 +65,7 @@ function plan(o: {
       routeGroups: [],
       services: new Map(Object.entries(o.bgp ?? {}).map(([k, r]) => [k, bgpOut(r)])),
       conflicts: [],
+      bfdProfiles: new Map(),
     },
   };
 }

@@ -307,3 +307,34 @@ describe('BGPPeer → native peer config', () => {
     assert.ok(!r2.ok && r2.reason.includes('spec.dynamicASN'));
   });
 });
+
+describe('BFD profiles through the speaker loop', () => {
+  const bfdYaml = (echo: boolean) => `${yaml(100).replace(
+    'spec: {myASN: 64512, peerASN: 64512, peerAddress: 10.0.0.1, password: pw}',
+    'spec: {myASN: 64512, peerASN: 64512, peerAddress: 10.0.0.1, password: pw, bfdProfile: fast}',
+  )}---
+apiVersion: metallb.io/v1beta1
+kind: BFDProfile
+metadata: {name: fast, namespace: ${NS}}
+spec: {receiveInterval: 100, transmitInterval: 200, detectMultiplier: 4, echoMode: ${echo}}
+`;
+
+  it("the peer's profile reaches setPeers as bfd options; echo mode is reported, BFD still runs", async () => {
+    for (const echo of [false, true]) {
+      const { bgp, sp, warnings } = setup();
+      const r = loadCluster([{ file: 't.yaml', text: bfdYaml(echo) }], { nodeName: 'n1' });
+      if (!r.ok) throw new Error(r.errors.join('\n'));
+      feed(sp, r.view);
+      await tick();
+      const r1 = bgp.peers.at(-1)?.find((p) => p.name === 'r1');
+      assert.deepEqual(r1?.bfd, {
+        receiveIntervalMs: 100,
+        transmitIntervalMs: 200,
+        detectMultiplier: 4,
+        passive: false,
+      });
+      const echoWarnings = warnings.filter((w) => w.includes('spec.echoMode'));
+      assert.equal(echoWarnings.length, echo ? 1 : 0, warnings.join('\n'));
+    }
+  });
+});

@@ -1,7 +1,8 @@
 // BGP benchmarks: the UPDATE encoder alone, then ferrolb advertising 1,000,000 prefixes to GoBGP and
 // to BIRD on loopback, BIRD itself advertising the same set to the same BIRD receiver (the yardstick),
-// and 200 concurrent sessions to one BIRD for the speaker's memory per session. Daemons are real; all traffic is on
-// 127.0.0.0/8; everything started here is stopped here.
+// and 200 concurrent sessions to one BIRD for the speaker's memory per session. Daemons are real;
+// that traffic is on 127.0.0.0/8. Last, BFD failure detection against BIRD over a veth link into a
+// network namespace (bench/lib/bfd-detect.mjs). Everything started here is stopped here.
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { BgpSpeaker, bgpEncodeUpdates } from '../../index.js';
 import { startDaemon } from '../../__test__/helpers/bgp-daemons.ts';
 import { freePort } from '../../__test__/helpers/ports.ts';
 import { waitFor } from '../../__test__/helpers/wait.ts';
+import { bfdDetectMs } from '../lib/bfd-detect.mjs';
 
 const N = Number(process.env.FERROLB_BENCH_PREFIXES ?? 1_000_000);
 const BASE = 0x0a000000; // 10.0.0.0: the /32s are 10.0.0.0, 10.0.0.1, ...
@@ -63,6 +65,9 @@ export async function run({ record, log }) {
   const birdToGobgp = await birdTo('gobgp', log);
   record('bgp.bird_advertise_1m_to_gobgp.seconds', birdToGobgp, 's');
   record('bgp.advertise_1m_to_gobgp.speedup_vs_bird', birdToGobgp / toGobgp, 'x');
+
+  // 4. BFD: a frozen BIRD → our BGP session closed (300 ms × 3; hold time 90 s).
+  record('bgp.bfd_detect.ms', await bfdDetectMs(log), 'ms');
 }
 
 async function receiver(kind, neighbor) {

@@ -1,11 +1,13 @@
 //! ferrolb native core.
 //!
-//! Two independent halves share this addon: `bgp` (codec, sans-IO FSM, sessions on
-//! tokio, UPDATE encoder) and `l2` (ARP/NDP announcer on AF_PACKET). Nothing here
+//! Independent parts share this addon: `bgp` (codec, sans-IO FSM, sessions on tokio,
+//! UPDATE encoder), `bfd` (RFC 5880/5881 sessions a BGP peer can ask for) and `l2`
+//! (ARP/NDP announcer on AF_PACKET). Nothing here
 //! knows about Kubernetes or MetalLB objects: the TypeScript side hands over desired
 //! state and receives events.
 #![deny(clippy::all)]
 
+pub mod bfd;
 pub mod bgp;
 pub mod l2;
 

@@ -3,7 +3,7 @@
 // plus the peers this node keeps sessions with. The result goes as is to BgpSpeaker.setRoutes /
 // setPeers, which compute the difference and send only the changes.
 
-import type { Config, Peer } from '../config/model.js';
+import type { BFDProfile, Config, Peer } from '../config/model.js';
 import { serviceKey, type AnnounceService, type NodeInfo } from '../layer2/announce-inputs.js';
 import {
   peersForNode,
@@ -120,12 +120,14 @@ export interface BgpPlan {
   readonly routeGroups: RouteGroup[];
   readonly services: Map<string, BgpServiceOutcome>;
   readonly conflicts: RouteConflict[];
+  /** The BFD profiles this node's peers reference, by name. */
+  readonly bfdProfiles: ReadonlyMap<string, BFDProfile>;
 }
 
 export function decideBgp(
   nodeName: string,
   services: readonly AnnounceService[],
-  config: Pick<Config, 'bgpAdvertisements' | 'peers'>,
+  config: Pick<Config, 'bgpAdvertisements' | 'peers'> & Partial<Pick<Config, 'bfdProfiles'>>,
   nodes: ReadonlyMap<string, NodeInfo>,
   opts: { ignoreExcludeLB: boolean },
 ): BgpPlan {
@@ -140,8 +142,13 @@ export function decideBgp(
     all.push(...routes);
     outcomes.set(serviceKey(svc), { decision, routes });
   }
+  const wanted = new Set(peers.map((p) => p.bfdProfile));
+  const bfdProfiles = new Map(
+    (config.bfdProfiles ?? []).filter((b) => wanted.has(b.name)).map((b) => [b.name, b]),
+  );
   return {
     peers,
+    bfdProfiles,
     routeGroups: peers.length ? groupRoutes(all) : [],
     services: outcomes,
     conflicts: findConflicts(

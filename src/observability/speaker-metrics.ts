@@ -104,6 +104,41 @@ export function speakerRegistry(src: SpeakerMetricsSources): SpeakerMetrics {
     (p) => p.establishedTransitions,
   );
 
+  // BFD, as MetalLB's FRR mode names it; only peers with a BFD profile appear.
+  type PeerStatus = ReturnType<BgpSpeaker['peerStatus']>[number];
+  type BfdStatus = NonNullable<PeerStatus['bfd']>;
+  const bfdPeers = () =>
+    src.bgp.peerStatus().flatMap((p) => (p.bfd ? [{ peer: p.address, bfd: p.bfd }] : []));
+  new Gauge({
+    name: 'metallb_bfd_session_up',
+    help: 'BFD session state (1 = Up)',
+    labelNames: ['peer'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { peer, bfd } of bfdPeers()) this.set({ peer }, bfd.state === 'Up' ? 1 : 0);
+    },
+  });
+  const bfdCounter = (name: string, help: string, value: (b: BfdStatus) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['peer'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { peer, bfd } of bfdPeers()) this.inc({ peer }, value(bfd));
+      },
+    });
+  bfdCounter('metallb_bfd_session_down_events', 'BFD session Up → Down transitions', (b) => b.downEvents);
+  bfdCounter('metallb_bfd_control_packet_input', 'BFD control packets received', (b) => b.controlPacketsIn);
+  bfdCounter('metallb_bfd_control_packet_output', 'BFD control packets sent', (b) => b.controlPacketsOut);
+  bfdCounter(
+    'ferrolb_bfd_control_packet_discarded',
+    'BFD control packets dropped by the RFC 5880/5881 checks',
+    (b) => b.controlPacketsDiscarded,
+  );
+
   new Gauge({
     name: 'ferrolb_speakerlist_live_members',
     help: 'Speakers this node sees alive (absent when speakerlist is off)',

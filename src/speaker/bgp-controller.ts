@@ -38,9 +38,11 @@ export class BgpController implements Protocol {
     this.plan = plan;
     const peers: BgpPeerConfig[] = [];
     for (const p of plan.bgp.peers) {
-      const m = peerConfig(p, this.defaults);
-      if (m.ok) peers.push(m.config);
-      else this.onProblem({ protocol: 'bgp', message: m.reason });
+      const m = peerConfig(p, this.defaults, plan.bgp.bfdProfiles);
+      if (m.ok) {
+        peers.push(m.config);
+        for (const w of m.warnings ?? []) this.onProblem({ protocol: 'bgp', message: w });
+      } else this.onProblem({ protocol: 'bgp', message: m.reason });
     }
     for (const c of plan.bgp.conflicts)
       this.onProblem({

@@ -1,19 +1,35 @@
 // BGPPeer (config model) → the native speaker's peer configuration. Pure; peers the native core
 // cannot serve (unnumbered `interface` peering, dynamicASN external, VRFs) come back as problems
-// naming the peer and field instead of being silently dropped.
+// naming the peer and field instead of being silently dropped. Parts it serves only in part
+// (a BFD profile asking for echo mode) come back as warnings next to the config.
 
 import { formatIP } from '../config/ip.js';
-import type { Peer } from '../config/model.js';
-import type { BgpPeerConfig } from '../native/addon.js';
+import type { BFDProfile, Peer } from '../config/model.js';
+import type { BgpPeerBfdConfig, BgpPeerConfig } from '../native/addon.js';
 
-export type PeerMapping = { ok: true; config: BgpPeerConfig } | { ok: false; reason: string };
+export type PeerMapping =
+  { ok: true; config: BgpPeerConfig; warnings?: string[] } | { ok: false; reason: string };
 
 export interface PeerDefaults {
   /** Initial connect retry in seconds (native default 5). */
   readonly connectRetrySecs?: number;
 }
 
-export function peerConfig(p: Peer, defaults: PeerDefaults = {}): PeerMapping {
+/** A BFDProfile as the native session's options (MetalLB's FRR mode meaning of each field). */
+export function bfdOptions(b: BFDProfile): BgpPeerBfdConfig {
+  return {
+    receiveIntervalMs: b.receiveInterval,
+    transmitIntervalMs: b.transmitInterval,
+    detectMultiplier: b.detectMultiplier,
+    passive: b.passiveMode,
+  };
+}
+
+export function peerConfig(
+  p: Peer,
+  defaults: PeerDefaults = {},
+  bfdProfiles: ReadonlyMap<string, BFDProfile> = new Map(),
+): PeerMapping {
   const ref = `BGPPeer/${p.namespace}/${p.name}`;
   if (p.peerAddress === null)
     return { ok: false, reason: `${ref}: spec.interface: unnumbered peering is not supported yet` };
@@ -46,5 +62,23 @@ export function peerConfig(p: Peer, defaults: PeerDefaults = {}): PeerMapping {
   if (p.sourceAddress !== null) cfg.sourceAddress = formatIP(p.sourceAddress);
   if (p.password !== null) cfg.password = p.password;
   if (defaults.connectRetrySecs !== undefined) cfg.connectRetrySecs = defaults.connectRetrySecs;
-  return { ok: true, config: cfg };
+  const warnings: string[] = [];
+  if (p.bfdProfile !== null) {
+    const profile = bfdProfiles.get(p.bfdProfile);
+    if (profile === undefined) {
+      // Config validation rejects unknown profiles; this only guards a caller without them.
+      warnings.push(`${ref}: spec.bfdProfile: profile "${p.bfdProfile}" not found; BFD is off for this peer`);
+    } else {
+      cfg.bfd = bfdOptions(profile);
+      if (p.ebgpMultiHop)
+        warnings.push(
+          `${ref}: spec.ebgpMultiHop: BFD runs single-hop only (RFC 5881, TTL 255); with a peer more than one hop away it never comes Up, and so never closes the session`,
+        );
+      if (profile.echoMode)
+        warnings.push(
+          `BFDProfile/${profile.namespace}/${profile.name}: spec.echoMode: the echo function is not supported; BFD runs with control packets only`,
+        );
+    }
+  }
+  return warnings.length ? { ok: true, config: cfg, warnings } : { ok: true, config: cfg };
 }

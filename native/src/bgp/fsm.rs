@@ -85,6 +85,8 @@ pub mod codes {
     pub const CEASE_CONNECTION_REJECTED: u8 = 5;
     pub const CEASE_OTHER_CONFIG_CHANGE: u8 = 6;
     pub const CEASE_COLLISION: u8 = 7;
+    /// RFC 9384.
+    pub const CEASE_BFD_DOWN: u8 = 10;
 }
 
 /// Why the session is stopped on purpose (each maps to a Cease subcode).

@@ -8,6 +8,22 @@ use std::time::Duration;
 use napi_derive::napi;
 
 use super::socket::MD5_MAX_KEY_LEN;
+use crate::bfd::machine::SessionConfig as BfdSessionConfig;
+
+/// BFD (RFC 5880/5881, single hop) to the peer; when it goes from Up to Down the
+/// Established session is closed at once (RFC 5882).
+#[napi(object)]
+#[derive(Clone, Debug, Default)]
+pub struct BgpPeerBfdConfig {
+    /// Required Min RX Interval, ms (default 300, 10..60000).
+    pub receive_interval_ms: Option<f64>,
+    /// Desired Min TX Interval once Up, ms (default 300, 10..60000); 1 s while not Up.
+    pub transmit_interval_ms: Option<f64>,
+    /// Detect Mult (default 3, 1..255).
+    pub detect_multiplier: Option<f64>,
+    /// Send nothing until the peer does.
+    pub passive: Option<bool>,
+}
 
 /// One BGP neighbour. `name` is the key `setPeers` diffs by.
 #[napi(object)]
@@ -53,6 +69,8 @@ pub struct BgpPeerConfig {
     /// Default: the session's local IPv6 address (v6 sessions); a v4 session with IPv6
     /// routes and no nextHopV6 uses the IPv4-mapped local address.
     pub next_hop_v6: Option<String>,
+    /// Run a BFD session to the peer.
+    pub bfd: Option<BgpPeerBfdConfig>,
 }
 
 /// A validated peer. Equality decides "changed" in `setPeers`.
@@ -78,6 +96,7 @@ pub struct PeerConfig {
     pub ipv6: bool,
     pub next_hop_v4: Option<Ipv4Addr>,
     pub next_hop_v6: Option<Ipv6Addr>,
+    pub bfd: Option<BfdSessionConfig>,
 }
 
 impl PeerConfig {
@@ -123,6 +142,31 @@ fn seconds(i: usize, name: &str, v: Option<f64>, default: f64) -> Result<Duratio
         ));
     }
     Ok(Duration::from_secs_f64(v))
+}
+
+fn bfd(i: usize, b: &BgpPeerBfdConfig) -> Result<BfdSessionConfig, String> {
+    let interval = |name: &str, v: Option<f64>| -> Result<u32, String> {
+        let ms = number(
+            i,
+            &format!("bfd.{name}"),
+            v.unwrap_or(300.0),
+            10.0,
+            60_000.0,
+        )?;
+        Ok(ms as u32 * 1000)
+    };
+    Ok(BfdSessionConfig {
+        required_min_rx_us: interval("receiveIntervalMs", b.receive_interval_ms)?,
+        desired_min_tx_us: interval("transmitIntervalMs", b.transmit_interval_ms)?,
+        detect_mult: number(
+            i,
+            "bfd.detectMultiplier",
+            b.detect_multiplier.unwrap_or(3.0),
+            1.0,
+            255.0,
+        )? as u8,
+        passive: b.passive.unwrap_or(false),
+    })
 }
 
 /// Validates one peer (index `i` for messages).
@@ -246,6 +290,7 @@ pub fn validate_peer(
             }
         },
     };
+    let bfd = p.bfd.as_ref().map(|b| bfd(i, b)).transpose()?;
     Ok(PeerConfig {
         name: p.name.clone(),
         address,
@@ -266,6 +311,7 @@ pub fn validate_peer(
         ipv6,
         next_hop_v4,
         next_hop_v6,
+        bfd,
     })
 }
 
@@ -280,6 +326,8 @@ pub fn validate_peers(
     let mut out = Vec::with_capacity(peers.len());
     let mut names: HashMap<&str, usize> = HashMap::new();
     let mut endpoints: HashMap<(IpAddr, u16, Option<IpAddr>), usize> = HashMap::new();
+    // Single-hop BFD tells sessions apart by the neighbour's address alone (RFC 5881 §3).
+    let mut bfd_peers: HashMap<IpAddr, usize> = HashMap::new();
     for (i, p) in peers.iter().enumerate() {
         let c = validate_peer(i, p, default_router_id)?;
         if let Some(j) = names.insert(&p.name, i) {
@@ -295,6 +343,15 @@ pub fn validate_peers(
                 field(i, "address"),
                 c.address
             ));
+        }
+        if c.bfd.is_some() {
+            if let Some(j) = bfd_peers.insert(c.address, i) {
+                return Err(format!(
+                    "{}: peers[{j}] already runs BFD to {}",
+                    field(i, "bfd"),
+                    c.address
+                ));
+            }
         }
         out.push(c);
     }
@@ -393,6 +450,33 @@ mod tests {
                 },
                 "peers[0].restartTimeSecs",
             ),
+            (
+                |p| {
+                    p.bfd = Some(BgpPeerBfdConfig {
+                        receive_interval_ms: Some(5.0),
+                        ..Default::default()
+                    })
+                },
+                "peers[0].bfd.receiveIntervalMs: 5 is not an integer in 10..60000",
+            ),
+            (
+                |p| {
+                    p.bfd = Some(BgpPeerBfdConfig {
+                        transmit_interval_ms: Some(60001.0),
+                        ..Default::default()
+                    })
+                },
+                "peers[0].bfd.transmitIntervalMs",
+            ),
+            (
+                |p| {
+                    p.bfd = Some(BgpPeerBfdConfig {
+                        detect_multiplier: Some(0.0),
+                        ..Default::default()
+                    })
+                },
+                "peers[0].bfd.detectMultiplier",
+            ),
         ];
         for (edit, want) in cases {
             let mut p = base();
@@ -417,6 +501,53 @@ mod tests {
         let c = validate_peer(0, &p, Ipv4Addr::new(10, 0, 0, 1)).unwrap();
         assert_eq!(c.graceful_restart, Some(120));
         assert_eq!(c.connect_retry, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn bfd_defaults_and_units() {
+        let mut p = base();
+        assert_eq!(validate_peer(0, &p, Ipv4Addr::LOCALHOST).unwrap().bfd, None);
+        p.bfd = Some(BgpPeerBfdConfig::default());
+        let c = validate_peer(0, &p, Ipv4Addr::LOCALHOST).unwrap();
+        assert_eq!(
+            c.bfd,
+            Some(BfdSessionConfig {
+                required_min_rx_us: 300_000,
+                desired_min_tx_us: 300_000,
+                detect_mult: 3,
+                passive: false
+            })
+        );
+        p.bfd = Some(BgpPeerBfdConfig {
+            receive_interval_ms: Some(50.0),
+            transmit_interval_ms: Some(100.0),
+            detect_multiplier: Some(5.0),
+            passive: Some(true),
+        });
+        let c = validate_peer(0, &p, Ipv4Addr::LOCALHOST).unwrap();
+        assert_eq!(
+            c.bfd,
+            Some(BfdSessionConfig {
+                required_min_rx_us: 50_000,
+                desired_min_tx_us: 100_000,
+                detect_mult: 5,
+                passive: true
+            })
+        );
+    }
+
+    #[test]
+    fn one_bfd_session_per_neighbour_address() {
+        let mut a = base();
+        a.bfd = Some(BgpPeerBfdConfig::default());
+        a.source_address = Some("127.0.0.1".into());
+        let mut b = a.clone();
+        b.name = "q".into();
+        b.source_address = Some("127.0.0.5".into());
+        let err = validate_peers(&[a.clone(), b.clone()], Ipv4Addr::LOCALHOST).unwrap_err();
+        assert_eq!(err, "peers[1].bfd: peers[0] already runs BFD to 127.0.0.2");
+        b.bfd = None;
+        assert!(validate_peers(&[a, b], Ipv4Addr::LOCALHOST).is_ok());
     }
 
     #[test]

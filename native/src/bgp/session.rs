@@ -28,12 +28,16 @@ use super::codec::{
     Prefix, RouteRefresh, SUBTYPE_BORR, SUBTYPE_EORR, SUBTYPE_NORMAL,
 };
 use super::events::{BgpEvent, EventSink};
-use super::fsm::{Action, Fsm, FsmConfig, Input, Notify, PeerOpen, State, StopReason, Timer};
+use super::fsm::{
+    codes, Action, Fsm, FsmConfig, Input, Notify, PeerOpen, State, StopReason, Timer,
+};
 use super::peer_config::PeerConfig;
 use super::socket::{self, ConnectOptions};
 use super::status::PeerStatusData;
 use super::timers::Timers;
 use super::update_queue::{AttrTable, PeerContext, UpdateQueue};
+use crate::bfd::service::{self as bfd_service, BfdSession, Transition};
+use crate::bfd::status::{diag_text, BfdStatusData};
 
 /// Output is refilled from the UPDATE queue up to this many bytes per round.
 const FILL_TARGET: usize = 128 * 1024;
@@ -58,6 +62,8 @@ pub enum PeerCommand {
     Routes(Routes),
     /// Send Cease with this reason on any open connection, flush, end the task.
     Stop(StopReason, oneshot::Sender<()>),
+    /// The peer's BFD session went from Up to Down (with this local diagnostic).
+    BfdDown(u8),
 }
 
 /// Shared between the session task and the speaker.
@@ -65,6 +71,8 @@ pub struct SessionShared {
     pub config: PeerConfig,
     pub status: Mutex<PeerStatusData>,
     pub events: EventSink,
+    /// Present when the peer has BFD configured.
+    pub bfd: Option<Arc<Mutex<BfdStatusData>>>,
 }
 
 pub struct SessionHandle {
@@ -74,15 +82,48 @@ pub struct SessionHandle {
 }
 
 pub fn spawn(config: PeerConfig, routes: Routes, events: EventSink) -> SessionHandle {
+    let bfd_status = config
+        .bfd
+        .map(|_| Arc::new(Mutex::new(BfdStatusData::default())));
     let shared = Arc::new(SessionShared {
         config,
         status: Mutex::new(PeerStatusData::default()),
         events,
+        bfd: bfd_status,
     });
     let (tx, rx) = mpsc::unbounded_channel();
-    let session = Session::new(shared.clone(), routes);
+    let mut session = Session::new(shared.clone(), routes);
+    session.bfd = start_bfd(&shared, &tx);
     let task = tokio::spawn(session.run(rx));
     SessionHandle { shared, tx, task }
+}
+
+/// Starts the peer's BFD session, if configured. A failure (port 3784 taken, no route)
+/// leaves BGP running without BFD and says why in the BFD status and an error event.
+fn start_bfd(
+    shared: &Arc<SessionShared>,
+    tx: &mpsc::UnboundedSender<PeerCommand>,
+) -> Option<BfdSession> {
+    let (cfg, status) = (shared.config.bfd?, shared.bfd.clone()?);
+    // Weak: the BFD session must not keep the BGP session's command channel open.
+    let weak = tx.downgrade();
+    let listener = Arc::new(move |t: Transition| {
+        if t.is_failure() {
+            if let Some(tx) = weak.upgrade() {
+                let _ = tx.send(PeerCommand::BfdDown(t.diag));
+            }
+        }
+    });
+    let c = &shared.config;
+    match bfd_service::start(c.address, c.source_address, cfg, status.clone(), listener) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let msg = format!("BFD not running: {e}");
+            status.lock().unwrap_or_else(|e| e.into_inner()).last_error = Some(msg.clone());
+            (shared.events)(BgpEvent::error(&c.name, msg, None));
+            None
+        }
+    }
 }
 
 fn fsm_config(c: &PeerConfig) -> FsmConfig {
@@ -209,6 +250,7 @@ struct Session {
     /// Set when the second link just became the main one (collision won by the incoming).
     promoted: bool,
     enhanced_route_refresh: bool,
+    bfd: Option<BfdSession>,
 }
 
 /// Waits until the connection is readable; no buffer is held while waiting, so an idle
@@ -250,6 +292,7 @@ impl Session {
             closing: Vec::new(),
             promoted: false,
             enhanced_route_refresh: false,
+            bfd: None,
         }
     }
 
@@ -288,6 +331,7 @@ impl Session {
                 }
                 Wake::Command(Some(PeerCommand::Incoming(stream))) => self.incoming(stream),
                 Wake::Command(Some(PeerCommand::Routes(r))) => self.set_routes(r),
+                Wake::Command(Some(PeerCommand::BfdDown(diag))) => self.bfd_down(diag),
                 Wake::Connected(res) => {
                     self.connecting = None;
                     self.connected(res);
@@ -679,6 +723,35 @@ impl Session {
         }
     }
 
+    /// RFC 5882 §4.3: the forwarding path to the peer failed, so the session is closed at
+    /// once (Cease "BFD Down", RFC 9384) instead of waiting out the hold timer; the FSM's
+    /// restart backoff then applies as after any error.
+    fn bfd_down(&mut self, diag: u8) {
+        for w in [Which::Main, Which::Second] {
+            let connected = self.link(w).is_some_and(|l| {
+                matches!(
+                    l.fsm.state(),
+                    State::OpenSent | State::OpenConfirm | State::Established
+                )
+            });
+            if !connected {
+                continue;
+            }
+            let msg = format!("BFD down ({})", diag_text(diag));
+            self.status().last_error = Some(msg.clone());
+            let name = self.config().name.clone();
+            self.emit(BgpEvent::error(
+                &name,
+                msg,
+                Some((codes::CEASE, codes::CEASE_BFD_DOWN)),
+            ));
+            self.feed(
+                w,
+                Input::MessageError(Notify::new(codes::CEASE, codes::CEASE_BFD_DOWN)),
+            );
+        }
+    }
+
     fn negotiated_hold(&mut self, w: Which) -> u16 {
         self.link(w)
             .and_then(|l| l.fsm.negotiated())
@@ -1034,6 +1107,10 @@ impl Session {
         let closing = std::mem::take(&mut self.closing);
         for conn in closing {
             conn.close().await;
+        }
+        // AdminDown tells the peer the BFD session ends on purpose (RFC 5882 §3.2).
+        if let Some(b) = self.bfd.take() {
+            b.stop().await;
         }
     }
 }

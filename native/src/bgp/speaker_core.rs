@@ -173,7 +173,13 @@ impl SpeakerCore {
             .values()
             .map(|h| {
                 let st = h.shared.status.lock().unwrap_or_else(|e| e.into_inner());
-                st.to_js(&h.shared.config.name, h.shared.config.address, now)
+                let mut js = st.to_js(&h.shared.config.name, h.shared.config.address, now);
+                js.bfd = h
+                    .shared
+                    .bfd
+                    .as_ref()
+                    .map(|b| b.lock().unwrap_or_else(|e| e.into_inner()).to_js());
+                js
             })
             .collect()
     }

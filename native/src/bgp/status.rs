@@ -6,6 +6,7 @@ use std::time::Instant;
 use napi_derive::napi;
 
 use super::fsm::State;
+use crate::bfd::status::BfdPeerStatus;
 
 /// A NOTIFICATION's code and subcode.
 #[napi(object)]
@@ -44,6 +45,8 @@ pub struct BgpPeerStatus {
     pub last_notification_sent: Option<BgpNotificationCode>,
     pub last_notification_received: Option<BgpNotificationCode>,
     pub established_transitions: f64,
+    /// Present when BFD is configured for the peer.
+    pub bfd: Option<BfdPeerStatus>,
 }
 
 /// The live counters a session keeps (behind a mutex shared with the speaker).
@@ -125,6 +128,7 @@ impl PeerStatusData {
             last_notification_sent: code(self.last_notification_sent),
             last_notification_received: code(self.last_notification_received),
             established_transitions: self.established_transitions as f64,
+            bfd: None,
         }
     }
 }
