@@ -286,9 +286,11 @@ describe(
 
     it('ConfigurationState speaker-NODE: Valid, labelled, owned by the pod', async () => {
       for (const s of speakers) {
-        const state = await waitFor(`speaker-${s.name}`, () =>
-          configurationState(env, `speaker-${s.name}`).catch(() => undefined),
-        );
+        // The object is created first and its status written next: wait for the verdict.
+        const state = await waitFor(`speaker-${s.name} with a verdict`, async () => {
+          const st = await configurationState(env, `speaker-${s.name}`).catch(() => undefined);
+          return st?.status?.result !== undefined ? st : undefined;
+        });
         assert.equal(state.status?.result, 'Valid');
         assert.equal(state.status?.errorSummary, '');
         assert.deepEqual(state.metadata.labels, {
@@ -569,7 +571,10 @@ describe(
             ? true
             : undefined;
         });
-        const state = await configurationState(env, 'speaker-node1');
+        const state = await waitFor('speaker-node1 with a verdict', async () => {
+          const st = await configurationState(env, 'speaker-node1').catch(() => undefined);
+          return st?.status?.result !== undefined ? st : undefined;
+        });
         assert.equal(state.status?.result, 'Valid');
         assert.equal(state.metadata.ownerReferences?.[0]?.uid, podUid.node1);
         const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
