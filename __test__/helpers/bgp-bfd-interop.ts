@@ -142,11 +142,16 @@ export function bfdSuite(kind: 'bird' | 'frr') {
         assert.ok(took[i]! < 5000, `${name}: ${took[i]} ms, far below the ${HOLD_SECS} s hold time`);
         assert.ok(status(name)!.bfd!.downEvents >= 1);
         // The event log, not lastError: reconnect attempts after the thaw may overwrite that.
-        const ev = events.find((e) => e.peer === name && e.kind === 'error' && e.code === 6);
+        // Events cross from the native thread asynchronously: give a loaded machine a moment.
+        const find = () => events.find((e) => e.peer === name && e.kind === 'error' && e.code === 6);
+        await waitFor(`${name}: the Cease event`, find, { timeoutMs: 5000 }).catch(() => undefined);
+        const ev = find();
         assert.deepEqual(
           { message: ev?.message, code: ev?.code, subcode: ev?.subcode },
           { message: 'BFD down (Control Detection Time Expired)', code: 6, subcode: 10 },
-          `${name}: the session was closed with Cease/BFD Down (RFC 9384)`,
+          `${name}: the session was closed with Cease/BFD Down (RFC 9384); its events: ${JSON.stringify(
+            events.filter((e) => e.peer === name).slice(-8),
+          )}`,
         );
       }
       await allUp();
