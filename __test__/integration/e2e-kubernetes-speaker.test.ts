@@ -30,6 +30,7 @@ import {
   type KubeEnv,
 } from '../helpers/kube.js';
 import { electionOrder } from '../standalone/lab.js';
+import { createMetalLB, createNode, setEndpoints } from '../kubernetes-lab/objects.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -86,54 +87,6 @@ function makeSpeaker(env: KubeEnv, name: string): TestSpeaker {
   return { name, rec, speaker, source, reports };
 }
 
-const metallb = (
-  env: KubeEnv,
-  plural: string,
-  kind: string,
-  name: string,
-  spec: Record<string, unknown>,
-  version = 'v1beta1',
-) =>
-  env.custom.createNamespacedCustomObject({
-    group: 'metallb.io',
-    version,
-    namespace: METALLB_NS,
-    plural,
-    body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec },
-  });
-
-async function createNode(env: KubeEnv, name: string) {
-  await env.core.createNode({ body: { metadata: { name, labels: { 'kubernetes.io/hostname': name } } } });
-  const node = await env.core.readNode({ name });
-  node.status = {
-    conditions: [
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'KubeletReady',
-        lastHeartbeatTime: new Date(),
-        lastTransitionTime: new Date(),
-      },
-    ],
-  };
-  await env.core.replaceNodeStatus({ name, body: node });
-}
-
-async function createSlice(env: KubeEnv, svc: string, nodeName: string, ip: string) {
-  const discovery = await import('@kubernetes/client-node').then((m) =>
-    env.kc.makeApiClient(m.DiscoveryV1Api),
-  );
-  await discovery.createNamespacedEndpointSlice({
-    namespace: 'default',
-    body: {
-      metadata: { name: `${svc}-x`, labels: { 'kubernetes.io/service-name': svc } },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: [ip], nodeName, conditions: { ready: true } }],
-      ports: [{ port: 8080, protocol: 'TCP', name: 'p0' }],
-    },
-  });
-}
-
 async function l2Statuses(env: KubeEnv) {
   const list = (await env.custom.listNamespacedCustomObject({
     group: 'metallb.io',
@@ -160,29 +113,26 @@ describe('kubernetes e2e: controller allocates, speakers announce', { timeout: 3
       retryPeriodMs: 200,
       log: quiet,
     });
-    await metallb(env, 'ipaddresspools', 'IPAddressPool', 'lan', {
+    await createMetalLB(env, 'IPAddressPool', 'ipaddresspools', 'lan', {
       addresses: ['192.168.77.10-192.168.77.20'],
     });
-    await metallb(env, 'l2advertisements', 'L2Advertisement', 'lan', { ipAddressPools: ['lan'] });
-    await metallb(env, 'ipaddresspools', 'IPAddressPool', 'pub', {
+    await createMetalLB(env, 'L2Advertisement', 'l2advertisements', 'lan', { ipAddressPools: ['lan'] });
+    await createMetalLB(env, 'IPAddressPool', 'ipaddresspools', 'pub', {
       addresses: ['198.51.100.0/28'],
       autoAssign: false,
     });
-    await metallb(
-      env,
-      'bgppeers',
-      'BGPPeer',
-      'router',
-      { myASN: 64512, peerASN: 64512, peerAddress: '10.0.0.1' },
-      'v1beta2',
-    );
-    await metallb(env, 'bgpadvertisements', 'BGPAdvertisement', 'pub', {
+    await createMetalLB(env, 'BGPPeer', 'bgppeers', 'router', {
+      myASN: 64512,
+      peerASN: 64512,
+      peerAddress: '10.0.0.1',
+    });
+    await createMetalLB(env, 'BGPAdvertisement', 'bgpadvertisements', 'pub', {
       ipAddressPools: ['pub'],
       communities: ['64512:10'],
       localPref: 150,
     });
-    await createNode(env, 'node1');
-    await createNode(env, 'node2');
+    await createNode(env, 'node1', []);
+    await createNode(env, 'node2', []);
     for (const n of ['node1', 'node2']) {
       const s = makeSpeaker(env, n);
       await s.source.start();
@@ -201,7 +151,7 @@ describe('kubernetes e2e: controller allocates, speakers announce', { timeout: 3
 
   it('layer 2: the controller assigns an IP and exactly the elected speaker announces it', async () => {
     await createService(env, 'web');
-    await createSlice(env, 'web', 'node2', '10.244.0.5');
+    await setEndpoints(env, 'web', [{ node: 'node2', ip: '10.244.0.5' }]);
     const [ip] = await waitForIngress(env, 'web');
     assert.equal(ip, '192.168.77.10');
     const owner = electionOrder(['node1', 'node2'], ip as string)[0];
@@ -250,7 +200,7 @@ describe('kubernetes e2e: controller allocates, speakers announce', { timeout: 3
 
   it('bgp: every eligible node announces the service with the configured attributes', async () => {
     await createService(env, 'api', { annotations: { 'metallb.io/address-pool': 'pub' } });
-    await createSlice(env, 'api', 'node1', '10.244.0.6');
+    await setEndpoints(env, 'api', [{ node: 'node1', ip: '10.244.0.6' }]);
     const [ip] = await waitForIngress(env, 'api');
     for (const s of speakers) {
       await waitFor(`${s.name} routes`, async () =>

@@ -34,10 +34,10 @@ import {
   type KubeEnv,
 } from '../helpers/kube.js';
 import { freePortBelow } from '../helpers/ports.js';
+import { createMetalLB, createNode, setEndpoints, SPEAKER_LABELS } from '../kubernetes-lab/objects.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
 const MERGE = setHeaderOptions('Content-Type', 'application/merge-patch+json');
-const SPEAKER_LABELS = { 'app.kubernetes.io/name': 'ferrolb', 'app.kubernetes.io/component': 'speaker' };
 
 interface TestSpeaker {
   name: string;
@@ -86,42 +86,6 @@ async function startSpeaker(env: KubeEnv, name: string, podName: string | null):
   return { name, speaker, source, reports, owner: own.owner, warnings };
 }
 
-const metallb = (
-  env: KubeEnv,
-  plural: string,
-  kind: string,
-  name: string,
-  spec: Record<string, unknown>,
-  version = 'v1beta1',
-) =>
-  env.custom.createNamespacedCustomObject({
-    group: 'metallb.io',
-    version,
-    namespace: METALLB_NS,
-    plural,
-    body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec },
-  });
-
-async function createNode(env: KubeEnv, name: string, labels: Record<string, string>) {
-  await env.core.createNode({
-    body: { metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } } },
-  });
-  const node = await env.core.readNode({ name });
-  const now = new Date();
-  node.status = {
-    conditions: [
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'KubeletReady',
-        lastHeartbeatTime: now,
-        lastTransitionTime: now,
-      },
-    ],
-  };
-  await env.core.replaceNodeStatus({ name, body: node });
-}
-
 /** A speaker Pod object as the DaemonSet would make it (nothing runs it). */
 async function createSpeakerPod(env: KubeEnv, name: string, node: string) {
   return env.core.createNamespacedPod({
@@ -129,19 +93,6 @@ async function createSpeakerPod(env: KubeEnv, name: string, node: string) {
     body: {
       metadata: { name, labels: SPEAKER_LABELS },
       spec: { nodeName: node, containers: [{ name: 'speaker', image: 'ferrolb' }] },
-    },
-  });
-}
-
-async function createSlice(env: KubeEnv, svc: string, nodeName: string, ip: string) {
-  const { DiscoveryV1Api } = await import('@kubernetes/client-node');
-  await env.kc.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
-    namespace: 'default',
-    body: {
-      metadata: { name: `${svc}-x`, labels: { 'kubernetes.io/service-name': svc } },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: [ip], nodeName, conditions: { ready: true } }],
-      ports: [{ port: 8080, protocol: 'TCP', name: 'p0' }],
     },
   });
 }
@@ -210,39 +161,29 @@ describe(
         retryPeriodMs: 200,
         log: quiet,
       });
-      await metallb(env, 'ipaddresspools', 'IPAddressPool', 'lan', {
+      await createMetalLB(env, 'IPAddressPool', 'ipaddresspools', 'lan', {
         addresses: ['192.168.77.10-192.168.77.20'],
       });
-      await metallb(env, 'l2advertisements', 'L2Advertisement', 'lan', { ipAddressPools: ['lan'] });
-      await metallb(env, 'ipaddresspools', 'IPAddressPool', 'pub', {
+      await createMetalLB(env, 'L2Advertisement', 'l2advertisements', 'lan', { ipAddressPools: ['lan'] });
+      await createMetalLB(env, 'IPAddressPool', 'ipaddresspools', 'pub', {
         addresses: ['198.51.100.0/28'],
         autoAssign: false,
       });
       // r1 peers with every node, r2 only with rack a (node1).
-      await metallb(
-        env,
-        'bgppeers',
-        'BGPPeer',
-        'r1',
-        { myASN: 64512, peerASN: 64512, peerAddress: '10.0.0.1' },
-        'v1beta2',
-      );
-      await metallb(
-        env,
-        'bgppeers',
-        'BGPPeer',
-        'r2',
-        {
-          myASN: 64512,
-          peerASN: 65001,
-          peerAddress: '10.0.0.2',
-          nodeSelectors: [{ matchLabels: { rack: 'a' } }],
-        },
-        'v1beta2',
-      );
-      await metallb(env, 'bgpadvertisements', 'BGPAdvertisement', 'pub', { ipAddressPools: ['pub'] });
-      await createNode(env, 'node1', { rack: 'a' });
-      await createNode(env, 'node2', { rack: 'b' });
+      await createMetalLB(env, 'BGPPeer', 'bgppeers', 'r1', {
+        myASN: 64512,
+        peerASN: 64512,
+        peerAddress: '10.0.0.1',
+      });
+      await createMetalLB(env, 'BGPPeer', 'bgppeers', 'r2', {
+        myASN: 64512,
+        peerASN: 65001,
+        peerAddress: '10.0.0.2',
+        nodeSelectors: [{ matchLabels: { rack: 'a' } }],
+      });
+      await createMetalLB(env, 'BGPAdvertisement', 'bgpadvertisements', 'pub', { ipAddressPools: ['pub'] });
+      await createNode(env, 'node1', [], { rack: 'a' });
+      await createNode(env, 'node2', [], { rack: 'b' });
       // node1's speaker is named by the downward API; node2's is found by label on its node.
       for (const [pod, node] of [
         ['ferrolb-speaker-abcde', 'node1'],
@@ -303,7 +244,7 @@ describe(
 
     it('BGP: one ServiceBGPStatus per announcing node with its peers, labels and owner', async () => {
       await createService(env, 'api', { annotations: { 'metallb.io/address-pool': 'pub' } });
-      await createSlice(env, 'api', 'node1', '10.244.0.6');
+      await setEndpoints(env, 'api', [{ node: 'node1', ip: '10.244.0.6' }]);
       await waitForIngress(env, 'api');
       const list = await waitFor('two ServiceBGPStatuses', async () => {
         const l = await statuses(env, 'servicebgpstatuses');
@@ -386,7 +327,7 @@ describe(
 
     it('layer 2: the elected node publishes an owned ServiceL2Status and one nodeAssigned "layer2" event', async () => {
       await createService(env, 'web');
-      await createSlice(env, 'web', 'node2', '10.244.0.5');
+      await setEndpoints(env, 'web', [{ node: 'node2', ip: '10.244.0.5' }]);
       await waitForIngress(env, 'web');
       const [status] = await waitFor('a ServiceL2Status', async () => {
         const l = await statuses(env, 'servicel2statuses');
@@ -407,14 +348,13 @@ describe(
     });
 
     it('a bad BGPPeer makes speaker-NODE Invalid naming object and field; the last good config keeps running', async () => {
-      await metallb(
-        env,
-        'bgppeers',
-        'BGPPeer',
-        'bad',
-        { myASN: 64512, peerASN: 64513, peerAddress: '10.0.0.3', holdTime: '90s', keepaliveTime: '120s' },
-        'v1beta2',
-      );
+      await createMetalLB(env, 'BGPPeer', 'bgppeers', 'bad', {
+        myASN: 64512,
+        peerASN: 64513,
+        peerAddress: '10.0.0.3',
+        holdTime: '90s',
+        keepaliveTime: '120s',
+      });
       for (const s of speakers) {
         const state = await waitFor(`speaker-${s.name} Invalid`, async () => {
           const o = await configurationState(env, `speaker-${s.name}`);
@@ -509,16 +449,14 @@ describe(
           name,
         });
       const port = await freePortBelow(16384);
-      await metallb(
-        env,
-        'bgppeers',
-        'BGPPeer',
-        'lo',
-        { myASN: 64512, peerASN: 64512, peerAddress: '127.0.0.1', peerPort: port },
-        'v1beta2',
-      );
+      await createMetalLB(env, 'BGPPeer', 'bgppeers', 'lo', {
+        myASN: 64512,
+        peerASN: 64512,
+        peerAddress: '127.0.0.1',
+        peerPort: port,
+      });
       await createService(env, 'solo', { annotations: { 'metallb.io/address-pool': 'pub' } });
-      await createSlice(env, 'solo', 'node1', '10.244.0.7');
+      await setEndpoints(env, 'solo', [{ node: 'node1', ip: '10.244.0.7' }]);
       await waitForIngress(env, 'solo');
 
       const child = spawn(

@@ -25,8 +25,15 @@ export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-b
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** A Node named `name` with InternalIP addresses and Ready=True, as a kubelet would report. */
-export async function createNode(env: KubeEnv, name: string, addresses: string[]): Promise<void> {
-  await env.core.createNode({ body: { metadata: { name, labels: { 'kubernetes.io/hostname': name } } } });
+export async function createNode(
+  env: KubeEnv,
+  name: string,
+  addresses: string[],
+  labels: Record<string, string> = {},
+): Promise<void> {
+  await env.core.createNode({
+    body: { metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } } },
+  });
   const node = await env.core.readNode({ name });
   const now = new Date();
   node.status = {
