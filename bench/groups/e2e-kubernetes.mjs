@@ -9,14 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { register } from 'tsx/esm/api';
+import { percentile } from '../lib/stats.mjs';
 
 const KILLS = Number(process.env.E2E_BENCH_KILLS ?? 10);
 const TERMS = Number(process.env.E2E_BENCH_TERMS ?? 5);
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 
 export async function run({ record, log }) {
   register();
@@ -75,7 +71,7 @@ export async function run({ record, log }) {
       log(`SIGKILL #${k + 1}: ${kills.at(-1).toFixed(0)} ms`);
     }
     if (kills.length) {
-      record('l2.k8s_failover_kill.p50_ms', pct(kills, 50), 'ms');
+      record('l2.k8s_failover_kill.p50_ms', percentile(kills, 50), 'ms');
       record('l2.k8s_failover_kill.max_ms', Math.max(...kills), 'ms');
     }
     const terms = [];
@@ -83,7 +79,7 @@ export async function run({ record, log }) {
       terms.push(await measure('SIGTERM'));
       log(`SIGTERM #${k + 1}: ${terms.at(-1).toFixed(1)} ms`);
     }
-    if (terms.length) record('l2.k8s_failover_term.p50_ms', pct(terms, 50), 'ms');
+    if (terms.length) record('l2.k8s_failover_term.p50_ms', percentile(terms, 50), 'ms');
   } finally {
     await lab.destroy();
   }

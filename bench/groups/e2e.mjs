@@ -14,16 +14,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { register } from 'tsx/esm/api';
+import { percentile } from '../lib/stats.mjs';
 
 const KILLS = Number(process.env.E2E_BENCH_KILLS ?? 10);
 const TERMS = Number(process.env.E2E_BENCH_TERMS ?? 5);
 const SERVICES = Number(process.env.E2E_BENCH_SERVICES ?? 10_000);
 const REST_MS = Number(process.env.E2E_BENCH_REST_MS ?? 10_000);
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 
 function bigConfig(base, n) {
   const nodes = [1, 2, 3]
@@ -116,14 +112,14 @@ export async function run({ record, log }) {
         kills.push(await measure('SIGKILL'));
         log(`SIGKILL #${k + 1}: ${kills.at(-1).toFixed(0)} ms`);
       }
-      record('l2.failover_kill.p50_ms', pct(kills, 50), 'ms');
+      record('l2.failover_kill.p50_ms', percentile(kills, 50), 'ms');
       record('l2.failover_kill.max_ms', Math.max(...kills), 'ms');
       const terms = [];
       for (let k = 0; k < TERMS; k++) {
         terms.push(await measure('SIGTERM'));
         log(`SIGTERM #${k + 1}: ${terms.at(-1).toFixed(1)} ms`);
       }
-      record('l2.failover_term.p50_ms', pct(terms, 50), 'ms');
+      record('l2.failover_term.p50_ms', percentile(terms, 50), 'ms');
     } finally {
       for (const i of [1, 2, 3]) await lab.signal(i, 'SIGTERM').catch(() => {});
       await lab.destroy();

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
+import { median } from '../lib/stats.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const VIPS = 10_000;
@@ -26,11 +27,6 @@ const BASE = [198, 18, 0, 0]; // RFC 2544 benchmarking range, only inside the la
 const RATE = Number(process.env.L2_BENCH_RATE ?? 50_000);
 const FLOOD_MS = Number(process.env.L2_BENCH_MS ?? 5_000);
 const BURSTS = Number(process.env.L2_BENCH_BURSTS ?? 5);
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const vip = (i) => `${BASE[0]}.${BASE[1] + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 

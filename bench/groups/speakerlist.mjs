@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { percentile } from '../lib/stats.mjs';
 
 const FIXTURE = fileURLToPath(
   new URL('../../__test__/integration/fixtures/speakerlist-member.ts', import.meta.url),
@@ -47,7 +48,6 @@ function wait(m, pred, from = 0, timeoutMs = 15000) {
 }
 
 const full = (l) => l.ev === 'change' && JSON.stringify(l.live) === JSON.stringify(NAMES);
-const pct = (l, p) => [...l].sort((a, b) => a - b)[Math.min(l.length - 1, Math.floor(p * l.length))];
 
 export async function run({ record, log }) {
   const members = new Map();
@@ -90,11 +90,11 @@ export async function run({ record, log }) {
     log(`kill: ${kill.join(' ')}`);
     log(`term: ${term.join(' ')}`);
     log(`stop: ${stop.join(' ')}`);
-    record('speakerlist.detect_kill.p50_ms', pct(kill, 0.5), 'ms');
+    record('speakerlist.detect_kill.p50_ms', percentile(kill, 50), 'ms');
     record('speakerlist.detect_kill.max_ms', Math.max(...kill), 'ms');
-    record('speakerlist.detect_stop.p50_ms', pct(stop, 0.5), 'ms');
+    record('speakerlist.detect_stop.p50_ms', percentile(stop, 50), 'ms');
     record('speakerlist.detect_stop.max_ms', Math.max(...stop), 'ms');
-    record('speakerlist.detect_term.p50_ms', pct(term, 0.5), 'ms');
+    record('speakerlist.detect_term.p50_ms', percentile(term, 50), 'ms');
     record('speakerlist.detect_term.max_ms', Math.max(...term), 'ms');
   } finally {
     for (const m of members.values()) if (m.proc.exitCode === null) m.proc.kill('SIGKILL');

@@ -6,6 +6,7 @@ import { BgpSpeaker } from '../../index.js';
 import { createPeerLink } from '../../__test__/helpers/bgp-lab.ts';
 import { startDaemon } from '../../__test__/helpers/bgp-daemons.ts';
 import { waitFor } from '../../__test__/helpers/wait.ts';
+import { percentile } from './stats.mjs';
 
 const AS = 64512;
 const BFD = { receiveMs: 300, transmitMs: 300, multiplier: 3 };
@@ -69,7 +70,7 @@ export async function bfdDetectMs(log, rounds = 5) {
       }
       log(`BFD round ${i + 1}: ${times.at(-1).toFixed(0)} ms`);
     }
-    return [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
+    return percentile(times, 50);
   } finally {
     await speaker?.close();
     await daemon?.thaw();
